@@ -1,0 +1,59 @@
+# Retail Data Factory — the two commands are `make demo` and `make test`.
+# Everything else is installed from the locks: Python packages from uv.lock (with a pinned uv),
+# Node packages (Azurite) from package-lock.json.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+# No telemetry from any tool the project runs, and uv never downloads a Python of its own.
+export DO_NOT_TRACK := 1
+export UV_PYTHON_DOWNLOADS := never
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: help install demo test lint docs clean
+
+help:
+	@echo "make demo   install, start Azurite, simulate a chain, land it through Airflow, print a summary"
+	@echo "make test   install and run the whole test suite (starts and stops its own services)"
+	@echo "make lint   ruff over the code"
+	@echo "make docs   regenerate docs/contracts.md from the contracts in code"
+	@echo "make clean  remove the local environments, Airflow home and demo output"
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(VENV)/.synced node_modules/.installed
+
+demo: install
+	$(BIN)/retail-factory demo
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+docs: install
+	$(BIN)/retail-factory contracts --markdown > docs/contracts.md
+
+clean:
+	rm -rf $(VENV) $(TOOLS) node_modules .airflow .demo

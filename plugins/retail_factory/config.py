@@ -1,0 +1,102 @@
+"""Settings of the Retail Data Factory, read from the environment in one place.
+
+Every path, port and connection id has a default that works in a clone of the repository;
+set ``RETAIL_FACTORY_<NAME>`` to change it. Credentials never live here: storage is reached
+through the Airflow connection named by ``RETAIL_FACTORY_WASB_CONN_ID``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ENV_PREFIX = "RETAIL_FACTORY_"
+
+DOMAINS = ("retail", "supply", "producer")
+CONTAINERS = ("raw", "quarantine", "curated", "reports")
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(ENV_PREFIX + name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things are and how to reach them; build it with :func:`get_settings`."""
+
+    home: Path
+    drop_dir: Path
+    wasb_conn_id: str
+    timezone: str
+    landing_workers: int
+    airflow_home: Path
+    node_bin: Path
+    raw_container: str = "raw"
+    quarantine_container: str = "quarantine"
+    curated_container: str = "curated"
+    reports_container: str = "reports"
+
+    @property
+    def dags_folder(self) -> Path:
+        return self.home / "dags"
+
+    @property
+    def plugins_folder(self) -> Path:
+        return self.home / "plugins"
+
+    @property
+    def azurite_executable(self) -> Path:
+        return self.node_bin / "azurite-blob"
+
+
+def get_settings() -> Settings:
+    """Read the settings from the environment now (not cached, so tests can change them)."""
+    home = Path(_env("HOME", str(PROJECT_ROOT)))
+    return Settings(
+        home=home,
+        drop_dir=Path(_env("DROP_DIR", str(home / ".demo" / "sim" / "drop"))),
+        wasb_conn_id=_env("WASB_CONN_ID", "wasb_default"),
+        timezone=_env("TIMEZONE", "Europe/Paris"),
+        landing_workers=int(_env("LANDING_WORKERS", "4")),
+        airflow_home=Path(os.environ.get("AIRFLOW_HOME", str(home / ".airflow"))),
+        node_bin=Path(_env("NODE_BIN", str(home / "node_modules" / ".bin"))),
+    )
+
+
+# Usage statistics of every tool the project sets up stay off (Airflow, Cosmos, dbt, GX).
+TELEMETRY_OFF = {
+    "DO_NOT_TRACK": "1",
+    "SCARF_ANALYTICS": "false",
+    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    "GX_ANALYTICS_ENABLED": "False",
+}
+
+
+def airflow_environment(settings: Settings | None = None) -> dict[str, str]:
+    """Environment for a local, embedded Airflow: SQLite, no examples, small parallelism."""
+    s = settings or get_settings()
+    return {
+        "AIRFLOW_HOME": str(s.airflow_home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(s.dags_folder),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(s.plugins_folder),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "4",
+        "AIRFLOW__CORE__DEFAULT_TIMEZONE": s.timezone,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{s.airflow_home / 'airflow.db'}",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        **TELEMETRY_OFF,
+    }
+
+
+def apply_airflow_environment(settings: Settings | None = None) -> dict[str, str]:
+    """Set the local Airflow defaults in ``os.environ`` where the user has not set them."""
+    env = airflow_environment(settings)
+    for key, value in env.items():
+        os.environ.setdefault(key, value)
+    return {key: os.environ[key] for key in env}
