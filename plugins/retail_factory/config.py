@@ -33,6 +33,7 @@ class Settings:
     landing_workers: int
     airflow_home: Path
     node_bin: Path
+    demo_dir: Path
     raw_container: str = "raw"
     quarantine_container: str = "quarantine"
     curated_container: str = "curated"
@@ -62,6 +63,7 @@ def get_settings() -> Settings:
         landing_workers=int(_env("LANDING_WORKERS", "4")),
         airflow_home=Path(os.environ.get("AIRFLOW_HOME", str(home / ".airflow"))),
         node_bin=Path(_env("NODE_BIN", str(home / "node_modules" / ".bin"))),
+        demo_dir=Path(_env("DEMO_DIR", str(home / ".demo"))),
     )
 
 

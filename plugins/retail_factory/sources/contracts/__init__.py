@@ -10,21 +10,21 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import importlib
+
 from retail_factory.sources.contracts import producer, retail, supply
-from retail_factory.sources.contracts.csv_format import validate_csv
-from retail_factory.sources.contracts.epcis_format import validate_epcis
-from retail_factory.sources.contracts.jsonl_format import validate_jsonl
 from retail_factory.sources.contracts.model import Column, Contract, Finding, ValidationReport
-from retail_factory.sources.contracts.parquet_format import validate_parquet
 
 ALL_CONTRACTS: tuple[Contract, ...] = retail.CONTRACTS + supply.CONTRACTS + producer.CONTRACTS
 CONTRACTS: dict[tuple[str, str], Contract] = {(c.domain, c.entity): c for c in ALL_CONTRACTS}
 
+# Validators import Arrow, pandas and jsonschema: loaded on first use, so DAG files that only
+# need the list of entities stay light to parse.
 _VALIDATORS = {
-    "csv": validate_csv,
-    "parquet": validate_parquet,
-    "jsonl": validate_jsonl,
-    "epcis": validate_epcis,
+    "csv": "retail_factory.sources.contracts.csv_format:validate_csv",
+    "parquet": "retail_factory.sources.contracts.parquet_format:validate_parquet",
+    "jsonl": "retail_factory.sources.contracts.jsonl_format:validate_jsonl",
+    "epcis": "retail_factory.sources.contracts.epcis_format:validate_epcis",
 }
 
 __all__ = [
@@ -54,4 +54,5 @@ def contracts_of(domain: str) -> tuple[Contract, ...]:
 
 def validate_file(path: Path, contract: Contract, ingest_date: dt.date | None = None) -> ValidationReport:
     """Check one file against its contract; ``ingest_date`` is the date of the folder it was delivered in."""
-    return _VALIDATORS[contract.format](path, contract, ingest_date)
+    module, function = _VALIDATORS[contract.format].split(":")
+    return getattr(importlib.import_module(module), function)(path, contract, ingest_date)

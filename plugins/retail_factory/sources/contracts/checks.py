@@ -144,21 +144,38 @@ class BusinessDateCheck:
 
 
 class KeyTracker:
-    """Finds rows that repeat the primary key of an earlier row of the same file."""
+    """Finds rows that repeat the primary key of an earlier row of the same file.
+
+    It keeps 12 bytes per row (a 64-bit hash of the key and the row number) for the first
+    ``MAX_KEYED_ROWS`` rows only, so memory stays bounded for any file size; past that the
+    warehouse's own uniqueness tests still catch repeats.
+    """
+
+    MAX_KEYED_ROWS = 500_000
 
     def __init__(self, key: tuple[str, ...]) -> None:
         self.key = key
         self._hashes: list[np.ndarray] = []
         self._rows: list[np.ndarray] = []
+        self._kept = 0
+        self.truncated_at: int | None = None
 
     def observe(self, columns: Sequence[pa.Array], rows: np.ndarray) -> None:
-        if not self.key:
+        if not self.key or self.truncated_at is not None:
             return
-        frame = pd.DataFrame({str(i): col.to_pandas() for i, col in enumerate(columns)})
+        room = self.MAX_KEYED_ROWS - self._kept
+        if room <= 0:
+            self.truncated_at = int(rows[0]) if len(rows) else self._kept
+            return
+        frame = pd.DataFrame({str(i): col.to_pandas() for i, col in enumerate(columns)}).iloc[:room]
         self._hashes.append(pd.util.hash_pandas_object(frame, index=False).to_numpy())
-        self._rows.append(np.asarray(rows))
+        self._rows.append(np.asarray(rows[:room], dtype=np.int32))
+        self._kept += len(frame)
 
     def finish(self, report: ValidationReport) -> None:
+        if self.truncated_at is not None:
+            report.add_warning("keys_not_checked", f"key uniqueness was checked on the first {self._kept:,} rows "
+                               "only (memory bound); the warehouse checks the rest")
         if not self._hashes:
             return
         hashes = np.concatenate(self._hashes)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -25,7 +27,9 @@ from retail_factory.sources.contracts.values import (
     missing_findings,
 )
 
-BLOCK_SIZE = 8 << 20  # bytes parsed at a time: memory stays flat whatever the file size
+# Bytes parsed at a time. Arrow's streaming reader keeps a queue of blocks read ahead from a path
+# (about twenty); reading from a Python file object with small blocks keeps memory flat.
+BLOCK_SIZE = 1 << 20
 OTHER_DELIMITERS = (",", "\t", "|", ";")
 
 
@@ -88,6 +92,22 @@ def _physical_rows(count: int, first: int, skipped: list[int]) -> np.ndarray:
     return rows
 
 
+def _batches(stream: BinaryIO, header: list[str], contract: Contract,
+             on_malformed_row: Callable[[pacsv.InvalidRow], str]) -> pacsv.CSVStreamingReader:
+    """Every column as text, block by block; rows with the wrong number of fields go to the handler."""
+    return pacsv.open_csv(
+        stream,
+        read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE, use_threads=False),
+        parse_options=pacsv.ParseOptions(delimiter=contract.delimiter, invalid_row_handler=on_malformed_row),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in header},
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            null_values=[""],
+        ),
+    )
+
+
 def validate_csv(path: Path, contract: Contract, ingest_date: dt.date | None = None) -> ValidationReport:
     report = ValidationReport(contract)
     if not check_not_empty(path, report) or not check_utf8(path, report):
@@ -112,25 +132,15 @@ def validate_csv(path: Path, contract: Contract, ingest_date: dt.date | None = N
         )
         return "skip"
 
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE, use_threads=False),
-        parse_options=pacsv.ParseOptions(delimiter=contract.delimiter, invalid_row_handler=on_malformed_row),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in header},
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-            null_values=[""],
-        ),
-    )
     dates = BusinessDateCheck(contract.business_date, ingest_date)
     keys = KeyTracker(contract.primary_key)
     parsed = 0
     try:
-        for batch in reader:
-            rows = _physical_rows(batch.num_rows, parsed + 1, sorted(f.row or 0 for f in malformed))
-            parsed += batch.num_rows
-            _check_batch(batch, rows, contract, report, dates, keys)
+        with path.open("rb") as stream:
+            for batch in _batches(stream, header, contract, on_malformed_row):
+                rows = _physical_rows(batch.num_rows, parsed + 1, sorted(f.row or 0 for f in malformed))
+                parsed += batch.num_rows
+                _check_batch(batch, rows, contract, report, dates, keys)
     except pa.ArrowInvalid as exc:
         report.add_file_error("unreadable_csv", f"the file cannot be parsed as CSV: {exc}")
         return report

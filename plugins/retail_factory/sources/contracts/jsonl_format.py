@@ -50,8 +50,10 @@ def column_schema(column: Column) -> dict[str, Any]:
         schema["enum"] = list(column.enum)
     if column.max_length:
         schema["maxLength"] = column.max_length
-    if not column.required:
-        return {"anyOf": [schema, {"type": "null"}]}
+    if not column.required:  # null allowed; the other keywords only apply to non-null values
+        schema["type"] = [schema["type"], "null"]
+        if column.enum:
+            schema["enum"].append(None)
     return schema
 
 
@@ -126,6 +128,7 @@ def validate_jsonl(path: Path, contract: Contract, ingest_date: dt.date | None =
     extra: set[str] = set()
     keys: dict[tuple[Any, ...], int] = {}
     dates = BusinessDateCheck(contract.business_date, ingest_date)
+    absent: dict[str, int] = dict.fromkeys(contract.required_columns, 0)
     with path.open(encoding="utf-8-sig") as lines:
         for line_number, text in enumerate(lines, start=1):
             if not text.strip():
@@ -158,6 +161,8 @@ def validate_jsonl(path: Path, contract: Contract, ingest_date: dt.date | None =
             for error in validator.iter_errors(record):
                 report.add_row_finding(_finding(line_number, error, contract))
             extra.update(record.keys() - known)
+            for name in absent.keys() - record.keys():
+                absent[name] += 1
             _observe_key(record, line_number, contract, keys, report)
             _observe_date(record, line_number, contract, dates)
     if extra:
@@ -168,6 +173,11 @@ def validate_jsonl(path: Path, contract: Contract, ingest_date: dt.date | None =
             "adds them.",
             field=", ".join(sorted(extra)),
         )
+    for name, count in absent.items():
+        if report.rows and count == report.rows:  # absent from every line: the export lost a column
+            report.add_file_error("missing_column", f"the required field '{name}' is in no line of the file. "
+                                  "Add it (see docs/contracts.md).", field=name, expected=f"a field named '{name}'",
+                                  found="absent from every line")
     dates.finish(report)
     return report
 

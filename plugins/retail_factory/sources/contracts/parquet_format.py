@@ -97,7 +97,8 @@ def validate_parquet(path: Path, contract: Contract, ingest_date: dt.date | None
         return report
     check_name_date(path.name, ingest_date, report)
     try:
-        parquet = pq.ParquetFile(path)
+        # pages written with CRC checksums are verified, so corruption inside a page is caught too
+        parquet = pq.ParquetFile(path, page_checksum_verification=True)
     except (pa.ArrowException, OSError) as exc:
         return _unreadable(report, exc)
     present = _check_schema(parquet.schema_arrow, contract, report)

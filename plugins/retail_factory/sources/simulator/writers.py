@@ -68,7 +68,7 @@ class DropWriter:
 
     def parquet(self, domain: str, entity: str, day: dt.date, name: str, table: pa.Table) -> WrittenFile:
         path, contract = self._path(domain, entity, day, name)
-        pq.write_table(table.select(_columns(contract)), path, compression="snappy")
+        pq.write_table(table.select(_columns(contract)), path, compression="snappy", write_page_checksum=True)
         return WrittenFile(path, contract, table.num_rows)
 
     # --- one day --------------------------------------------------------------------------------

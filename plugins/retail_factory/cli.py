@@ -1,0 +1,155 @@
+"""``retail-factory``: simulate a chain, run the factory, run the demo, print the contracts."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("a rate is between 0 and 1")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _drop_folder(path: Path) -> Path:
+    """Accept the drop folder itself or a simulation's output folder that holds ``drop/``."""
+    if (path / "drop").is_dir() and not any((path / d).is_dir() for d in ("retail", "supply", "producer")):
+        return path / "drop"
+    return path
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from retail_factory.sources.simulator import SimulationParams, simulate
+
+    summary = simulate(
+        SimulationParams(args.stores, args.products, args.days, args.start, args.seed, args.out, args.faults),
+        progress=(lambda day, n: print(f"{day} {n} files", flush=True)) if args.verbose else None,
+    )
+    print(f"Simulated {summary.days} days into {summary.out}: {summary.files} files, {summary.rows:,} rows, "
+          f"{summary.faults} injected faults, {summary.seconds:.1f} s.")
+    print(f"Sources: {summary.out / 'drop'}   Truth: {summary.out / 'truth'}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from retail_factory.runner import FACTORY_DAGS, run_factory
+
+    drop = _drop_folder(args.drop)
+    if not drop.is_dir():
+        print(f"error: the drop folder {drop} does not exist", file=sys.stderr)
+        return 2
+    dag_ids = tuple(args.dags.split(",")) if args.dags else FACTORY_DAGS
+
+    def show(result) -> None:
+        extra = result.asset_events[0]["extra"] if result.asset_events else {}
+        counts = (f"{extra.get('files', 0)} files, {extra.get('rows', 0):,} rows, "
+                  f"{extra.get('quarantined', 0)} quarantined, {extra.get('rejected_rows', 0)} rows rejected"
+                  if extra else "")
+        failed = f" failed tasks: {', '.join(result.failed_tasks)}" if result.failed_tasks else ""
+        print(f"{result.day}  {result.dag_id:<14} {result.state:<8} {counts}{failed}", flush=True)
+
+    results = run_factory(drop, args.date_from, args.date_to, dag_ids, on_result=show)
+    failed = [r for r in results if not r.ok]
+    print(f"{len(results)} DAG runs, {len(failed)} failed.")
+    return 1 if failed else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from retail_factory.demo import DemoParams, run_demo
+
+    return run_demo(DemoParams(args.stores, args.products, args.days, args.start, args.seed, args.faults))
+
+
+def cmd_contracts(args: argparse.Namespace) -> int:
+    from retail_factory.sources.contracts.docs import contracts_markdown
+
+    print(contracts_markdown(), end="")
+    return 0
+
+
+def cmd_airflow(args: argparse.Namespace) -> int:
+    """Run Airflow's own CLI with the project's local settings (home, DAG folder, SQLite)."""
+    import os
+    import shutil
+
+    from retail_factory.config import apply_airflow_environment
+
+    apply_airflow_environment()
+    executable = shutil.which("airflow", path=str(Path(sys.executable).parent)) or "airflow"
+    os.execv(executable, [executable, *args.airflow_args])
+    return 0  # not reached
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="retail-factory", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    sim = commands.add_parser("simulate", help="write a simulated chain's source files and the truth behind them")
+    sim.add_argument("--stores", type=_positive, default=20)
+    sim.add_argument("--products", type=_positive, default=300)
+    sim.add_argument("--days", type=_positive, default=120)
+    sim.add_argument("--start", type=_date, default=dt.date(2025, 2, 3), help="first day, YYYY-MM-DD")
+    sim.add_argument("--seed", type=int, default=42)
+    sim.add_argument("--out", type=Path, required=True, help="output folder (drop/ and truth/ are written in it)")
+    sim.add_argument("--faults", type=_rate, default=0.0, help="share of files delivered with a fault (0-1)")
+    sim.add_argument("--verbose", action="store_true")
+    sim.set_defaults(func=cmd_simulate)
+
+    run = commands.add_parser("run", help="run the factory's DAGs for each date through Airflow (dag.test)")
+    run.add_argument("--drop", type=Path, required=True, help="the source drop (or a simulation's --out folder)")
+    run.add_argument("--from", dest="date_from", type=_date, required=True)
+    run.add_argument("--to", dest="date_to", type=_date, required=True)
+    run.add_argument("--dags", help="comma-separated DAG ids (default: the whole factory, in order)")
+    run.set_defaults(func=cmd_run)
+
+    demo = commands.add_parser("demo", help="Azurite + simulate + run + summary (what `make demo` does)")
+    demo.add_argument("--stores", type=_positive, default=20)
+    demo.add_argument("--products", type=_positive, default=300)
+    demo.add_argument("--days", type=_positive, default=120)
+    demo.add_argument("--start", type=_date, default=dt.date(2025, 2, 3))
+    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--faults", type=_rate, default=0.02)
+    demo.set_defaults(func=cmd_demo)
+
+    airflow = commands.add_parser("airflow", help="Airflow's CLI with the project's settings, e.g. "
+                                  "`retail-factory airflow dags list-runs land_retail`")
+    airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
+    airflow.set_defaults(func=cmd_airflow)
+
+    contracts = commands.add_parser("contracts", help="print the data contracts as Markdown (docs/contracts.md)")
+    contracts.add_argument("--markdown", action="store_true", help="(the only format for now)")
+    contracts.set_defaults(func=cmd_contracts)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (FileExistsError, ValueError, KeyError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Shared fixtures: a real Azurite, a throw-away Airflow home with SQLite, small simulated chains.
+
+Airflow reads its settings when first imported, so the environment is set here, before any test
+module imports it. Every server a test needs is started by a fixture and stopped after.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="retail-factory-tests-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ.pop("AIRFLOW_CONN_WASB_DEFAULT", None)
+
+from retail_factory.config import apply_airflow_environment  # noqa: E402
+
+apply_airflow_environment()
+
+SIM_START = dt.date(2025, 3, 3)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    import shutil
+
+    shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)  # a Monday: shops, warehouses and plants all work
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """A real Azurite blob service for the whole session, reachable through ``wasb_default``."""
+    from retail_factory.devstack import Azurite
+
+    server = Azurite(tmp_path_factory.mktemp("azurite")).start()
+    os.environ["AIRFLOW_CONN_WASB_DEFAULT"] = server.airflow_connection()
+    yield server
+    server.stop()
+    os.environ.pop("AIRFLOW_CONN_WASB_DEFAULT", None)
+
+
+@pytest.fixture
+def storage(azurite):
+    """The factory's containers, emptied before the test."""
+    from azure.storage.blob import BlobServiceClient
+
+    from retail_factory.storage import ensure_containers
+
+    service = BlobServiceClient.from_connection_string(azurite.connection_string)
+    ensure_containers(service)
+    for container in service.list_containers():
+        client = service.get_container_client(container.name)
+        names = [blob.name for blob in client.list_blobs()]
+        for start in range(0, len(names), 200):
+            client.delete_blobs(*names[start : start + 200])
+    return service
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """Airflow's metadata database (SQLite) in the session's Airflow home, migrated once."""
+    from retail_factory.runner import prepare_airflow
+
+    return prepare_airflow()
+
+
+def _simulate(out: Path, days: int, faults: float, stores: int = 5, products: int = 60, seed: int = 11) -> Path:
+    from retail_factory.sources.simulator import SimulationParams, simulate
+
+    simulate(SimulationParams(stores, products, days, SIM_START, seed, out, faults))
+    return out
+
+
+@pytest.fixture(scope="session")
+def clean_chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Five stores, sixty products, three days, no faults (read-only: copy before changing files)."""
+    return _simulate(tmp_path_factory.mktemp("clean-chain"), days=3, faults=0.0)
+
+
+@pytest.fixture(scope="session")
+def faulty_chain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same chain delivered with faults in a third of the files."""
+    return _simulate(tmp_path_factory.mktemp("faulty-chain"), days=3, faults=0.35)
+
+
+@pytest.fixture
+def drop_copy(clean_chain: Path, tmp_path: Path) -> Path:
+    """A private copy of the clean chain's drop folder, free to change."""
+    import shutil
+
+    target = tmp_path / "drop"
+    shutil.copytree(clean_chain / "drop", target)
+    return target

@@ -1,0 +1,66 @@
+"""The `retail-factory` command as a person types it: simulate, run, demo, contracts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from retail_factory.config import get_settings
+
+pytestmark = pytest.mark.integration
+CLI = [sys.executable, "-m", "retail_factory.cli"]
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout,
+                          env=env or os.environ.copy(), stdin=subprocess.DEVNULL)
+
+
+def test_simulate_then_run_through_airflow(airflow_db, azurite, storage, tmp_path: Path) -> None:
+    out = tmp_path / "chain"
+    simulated = run_cli("simulate", "--stores", "3", "--products", "30", "--days", "2", "--start", "2025-03-03",
+                        "--seed", "4", "--out", str(out), "--faults", "0.2")
+    assert simulated.returncode == 0, simulated.stderr
+    assert "Simulated 2 days" in simulated.stdout and (out / "truth" / "faults.jsonl").exists()
+    ran = run_cli("run", "--drop", str(out), "--from", "2025-03-03", "--to", "2025-03-04")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    lines = [line for line in ran.stdout.splitlines() if line.startswith("2025-03-0")]
+    assert len(lines) == 6 and all("success" in line for line in lines)
+    assert "6 DAG runs, 0 failed." in ran.stdout
+    landed = sum(1 for _ in storage.get_container_client("raw").list_blobs())
+    assert landed > 30
+
+
+def test_run_refuses_a_backward_range_and_a_missing_drop(tmp_path: Path) -> None:
+    backward = run_cli("run", "--drop", str(tmp_path), "--from", "2025-03-04", "--to", "2025-03-03")
+    assert backward.returncode == 2 and "before" in backward.stderr
+    missing = run_cli("run", "--drop", str(tmp_path / "nowhere"), "--from", "2025-03-03", "--to", "2025-03-03")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    bad_date = run_cli("run", "--drop", str(tmp_path), "--from", "03/03/2025", "--to", "2025-03-03")
+    assert bad_date.returncode == 2 and "not a date" in bad_date.stderr
+
+
+def test_the_demo_runs_end_to_end_and_says_where_to_look(airflow_db, tmp_path: Path) -> None:
+    env = os.environ | {"RETAIL_FACTORY_DEMO_DIR": str(tmp_path / "demo")}
+    env.pop("AIRFLOW_CONN_WASB_DEFAULT", None)  # the demo starts and stops its own Azurite
+    demo = run_cli("demo", "--stores", "3", "--products", "30", "--days", "2", "--faults", "0.3", env=env)
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    assert "Where to look" in demo.stdout and "land_producer" in demo.stdout
+    report = json.loads((tmp_path / "demo" / "landing-report.json").read_text())
+    assert set(report["dags"]) == {"land_retail", "land_supply", "land_producer"}
+    faults = (tmp_path / "demo" / "sim" / "truth" / "faults.jsonl").read_text().splitlines()
+    quarantined_faults = [json.loads(f) for f in faults if json.loads(f)["expected"] == "quarantined"
+                          and dt.date.fromisoformat(Path(json.loads(f)["file"]).parent.name) <= dt.date(2025, 2, 4)]
+    assert len(report["quarantined"]) >= len(quarantined_faults) > 0
+
+
+def test_contracts_command_prints_the_contracts_doc() -> None:
+    printed = run_cli("contracts", "--markdown")
+    assert printed.returncode == 0
+    assert printed.stdout == (get_settings().home / "docs" / "contracts.md").read_text(encoding="utf-8")
