@@ -47,7 +47,6 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 def storage(azurite):
     """The factory's containers, emptied before the test."""
     from azure.storage.blob import BlobServiceClient
-
     from retail_factory.storage import ensure_containers
 
     service = BlobServiceClient.from_connection_string(azurite.connection_string)

@@ -44,8 +44,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         SimulationParams(args.stores, args.products, args.days, args.start, args.seed, args.out, args.faults),
         progress=(lambda day, n: print(f"{day} {n} files", flush=True)) if args.verbose else None,
     )
-    print(f"Simulated {summary.days} days into {summary.out}: {summary.files} files, {summary.rows:,} rows, "
-          f"{summary.faults} injected faults, {summary.seconds:.1f} s.")
+    print(
+        f"Simulated {summary.days} days into {summary.out}: {summary.files} files, {summary.rows:,} rows, "
+        f"{summary.faults} injected faults, {summary.seconds:.1f} s."
+    )
     print(f"Sources: {summary.out / 'drop'}   Truth: {summary.out / 'truth'}")
     return 0
 
@@ -61,9 +63,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     def show(result) -> None:
         extra = result.asset_events[0]["extra"] if result.asset_events else {}
-        counts = (f"{extra.get('files', 0)} files, {extra.get('rows', 0):,} rows, "
-                  f"{extra.get('quarantined', 0)} quarantined, {extra.get('rejected_rows', 0)} rows rejected"
-                  if extra else "")
+        counts = (
+            f"{extra.get('files', 0)} files, {extra.get('rows', 0):,} rows, "
+            f"{extra.get('quarantined', 0)} quarantined, {extra.get('rejected_rows', 0)} rows rejected"
+            if extra
+            else ""
+        )
         failed = f" failed tasks: {', '.join(result.failed_tasks)}" if result.failed_tasks else ""
         print(f"{result.day}  {result.dag_id:<14} {result.state:<8} {counts}{failed}", flush=True)
 
@@ -130,8 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--faults", type=_rate, default=0.02)
     demo.set_defaults(func=cmd_demo)
 
-    airflow = commands.add_parser("airflow", help="Airflow's CLI with the project's settings, e.g. "
-                                  "`retail-factory airflow dags list-runs land_retail`")
+    airflow = commands.add_parser(
+        "airflow",
+        help="Airflow's CLI with the project's settings, e.g. `retail-factory airflow dags list-runs land_retail`",
+    )
     airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
     airflow.set_defaults(func=cmd_airflow)
 

@@ -52,8 +52,10 @@ class Azurite:
 
     @property
     def connection_string(self) -> str:
-        return (f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
-                f"BlobEndpoint={self.blob_endpoint};")
+        return (
+            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
+            f"BlobEndpoint={self.blob_endpoint};"
+        )
 
     def airflow_connection(self) -> str:
         """``AIRFLOW_CONN_WASB_DEFAULT`` for this Azurite.
@@ -61,8 +63,13 @@ class Azurite:
         The extra's retry settings go to the SDK client: one quick retry, since the service is local
         and Airflow's task retries (with back-off) take over from there.
         """
-        extra = {"connection_string": self.connection_string, "retry_total": 1, "initial_backoff": 1,
-                 "increment_base": 1, "random_jitter_range": 0}
+        extra = {
+            "connection_string": self.connection_string,
+            "retry_total": 1,
+            "initial_backoff": 1,
+            "increment_base": 1,
+            "random_jitter_range": 0,
+        }
         return json.dumps({"conn_type": "wasb", "extra": extra})
 
     def start(self, timeout: float = 30.0) -> Azurite:
@@ -71,12 +78,27 @@ class Azurite:
                 f"Azurite is not installed at {self.executable}. Run `npm ci` (or `make install`) first."
             )
         self.location.mkdir(parents=True, exist_ok=True)
-        command = [str(self.executable), "--blobHost", "127.0.0.1", "--blobPort", str(self.port),
-                   "--location", str(self.location), "--silent", "--skipApiVersionCheck", "--loose",
-                   "--disableTelemetry"]
+        command = [
+            str(self.executable),
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(self.port),
+            "--location",
+            str(self.location),
+            "--silent",
+            "--skipApiVersionCheck",
+            "--loose",
+            "--disableTelemetry",
+        ]
         log_file = (self.location / "azurite.log").open("ab")
-        self.process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while not _listening(self.port):
             if self.process.poll() is not None:

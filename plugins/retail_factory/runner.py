@@ -106,12 +106,18 @@ def run_dag(dag: Any, day: dt.date, log_path: Path) -> DagRunResult:
     with _output_to(log_path):
         dag_run = dag.test(logical_date=logical_date)
     failed = [ti.task_id for ti in dag_run.get_task_instances() if ti.state not in ("success", "skipped")]
-    return DagRunResult(dag.dag_id, day, str(dag_run.state), dag_run.run_id, failed,
-                        _asset_events(dag_run.run_id, dag.dag_id))
+    return DagRunResult(
+        dag.dag_id, day, str(dag_run.state), dag_run.run_id, failed, _asset_events(dag_run.run_id, dag.dag_id)
+    )
 
 
-def run_factory(drop: Path, first: dt.date, last: dt.date, dag_ids: tuple[str, ...] = FACTORY_DAGS,
-                on_result: Callable[[DagRunResult], None] | None = None) -> list[DagRunResult]:
+def run_factory(
+    drop: Path,
+    first: dt.date,
+    last: dt.date,
+    dag_ids: tuple[str, ...] = FACTORY_DAGS,
+    on_result: Callable[[DagRunResult], None] | None = None,
+) -> list[DagRunResult]:
     """Run ``dag_ids`` in order for every date from ``first`` to ``last`` (a failure does not stop the rest)."""
     if last < first:
         raise ValueError(f"--to {last} is before --from {first}")

@@ -12,6 +12,7 @@ Layout::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,10 +41,8 @@ def ensure_containers(service: BlobServiceClient, names: tuple[str, ...] = CONTA
     """Create the factory's containers where they do not exist yet (idempotent)."""
     with storage_guard(service, "creating the containers"):
         for name in names:
-            try:
+            with contextlib.suppress(ResourceExistsError):
                 service.create_container(name)
-            except ResourceExistsError:
-                pass
 
 
 def partition_prefix(domain: str, entity: str, ingest_date: dt.date) -> str:

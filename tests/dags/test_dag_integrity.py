@@ -10,7 +10,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from retail_factory.config import get_settings
 
 DAG_FILES = sorted(get_settings().dags_folder.glob("*.py"))
@@ -84,8 +83,13 @@ PARSE_WITHOUT_DB_OR_CONNECTIONS = textwrap.dedent(
 
 def test_parsing_makes_no_database_query_and_reads_no_connection() -> None:
     env = os.environ | {"AIRFLOW_CONN_WASB_DEFAULT": "this-is-not-a-valid-connection"}
-    completed = subprocess.run([sys.executable, "-c", PARSE_WITHOUT_DB_OR_CONNECTIONS, *map(str, DAG_FILES)],
-                               capture_output=True, text=True, env=env, timeout=300)
+    completed = subprocess.run(
+        [sys.executable, "-c", PARSE_WITHOUT_DB_OR_CONNECTIONS, *map(str, DAG_FILES)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert f"parsed {len(DAG_FILES)}" in completed.stdout
 

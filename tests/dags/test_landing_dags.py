@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from retail_factory.runner import load_dags, run_dag
+
 from tests.conftest import SIM_START
 
 pytestmark = pytest.mark.integration
@@ -22,13 +22,17 @@ def dags(airflow_db, storage, faulty_chain: Path, monkeypatch: pytest.MonkeyPatc
 
 def partition(storage, container: str, domain: str, day: dt.date) -> dict[str, str]:
     client = storage.get_container_client(container)
-    return {b.name: b.etag for b in client.list_blobs(name_starts_with=f"{domain}/")
-            if f"/ingest_date={day.isoformat()}/" in b.name}
+    return {
+        b.name: b.etag
+        for b in client.list_blobs(name_starts_with=f"{domain}/")
+        if f"/ingest_date={day.isoformat()}/" in b.name
+    }
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_a_landing_dag_lands_its_domain_and_emits_a_partitioned_asset_event(
-        dags, storage, faulty_chain: Path, tmp_path: Path, domain: str) -> None:
+    dags, storage, faulty_chain: Path, tmp_path: Path, domain: str
+) -> None:
     result = run_dag(dags[f"land_{domain}"], SIM_START, tmp_path / "run.log")
     assert result.ok, result.failed_tasks
     assert [(e["asset"], e["partition_key"]) for e in result.asset_events] == [(f"raw_{domain}", SIM_START.isoformat())]
@@ -45,17 +49,24 @@ def test_a_landing_dag_lands_its_domain_and_emits_a_partitioned_asset_event(
 def test_re_running_a_day_three_times_changes_nothing(dags, storage, tmp_path: Path) -> None:
     dag = dags["land_retail"]
     first = run_dag(dag, SIM_START, tmp_path / "run.log")
-    before = (partition(storage, "raw", "retail", SIM_START), partition(storage, "quarantine", "retail", SIM_START))
+    before = (
+        partition(storage, "raw", "retail", SIM_START),
+        partition(storage, "quarantine", "retail", SIM_START),
+    )
     for _ in range(2):
         again = run_dag(dag, SIM_START, tmp_path / "run.log")
         assert again.ok
         assert {k: v for k, v in again.asset_events[0]["extra"].items()} == first.asset_events[0]["extra"]
-    after = (partition(storage, "raw", "retail", SIM_START), partition(storage, "quarantine", "retail", SIM_START))
+    after = (
+        partition(storage, "raw", "retail", SIM_START),
+        partition(storage, "quarantine", "retail", SIM_START),
+    )
     assert after == before
 
 
 def test_storage_down_fails_the_run_clearly_and_the_next_run_lands_everything_once(
-        dags, storage, azurite, tmp_path: Path, faulty_chain: Path, capsys: pytest.CaptureFixture) -> None:
+    dags, storage, azurite, tmp_path: Path, faulty_chain: Path, capsys: pytest.CaptureFixture
+) -> None:
     dag = dags["land_supply"]
     for task in dag.tasks:  # the DAG retries 3 times with back-off; here one failure is enough to look at
         task.retries = 0

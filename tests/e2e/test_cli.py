@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from retail_factory.config import get_settings
 
 pytestmark = pytest.mark.integration
@@ -18,14 +17,35 @@ CLI = [sys.executable, "-m", "retail_factory.cli"]
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=timeout,
-                          env=env or os.environ.copy(), stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [*CLI, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or os.environ.copy(),
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_simulate_then_run_through_airflow(airflow_db, azurite, storage, tmp_path: Path) -> None:
     out = tmp_path / "chain"
-    simulated = run_cli("simulate", "--stores", "3", "--products", "30", "--days", "2", "--start", "2025-03-03",
-                        "--seed", "4", "--out", str(out), "--faults", "0.2")
+    simulated = run_cli(
+        "simulate",
+        "--stores",
+        "3",
+        "--products",
+        "30",
+        "--days",
+        "2",
+        "--start",
+        "2025-03-03",
+        "--seed",
+        "4",
+        "--out",
+        str(out),
+        "--faults",
+        "0.2",
+    )
     assert simulated.returncode == 0, simulated.stderr
     assert "Simulated 2 days" in simulated.stdout and (out / "truth" / "faults.jsonl").exists()
     ran = run_cli("run", "--drop", str(out), "--from", "2025-03-03", "--to", "2025-03-04")
@@ -55,8 +75,12 @@ def test_the_demo_runs_end_to_end_and_says_where_to_look(airflow_db, tmp_path: P
     report = json.loads((tmp_path / "demo" / "landing-report.json").read_text())
     assert set(report["dags"]) == {"land_retail", "land_supply", "land_producer"}
     faults = (tmp_path / "demo" / "sim" / "truth" / "faults.jsonl").read_text().splitlines()
-    quarantined_faults = [json.loads(f) for f in faults if json.loads(f)["expected"] == "quarantined"
-                          and dt.date.fromisoformat(Path(json.loads(f)["file"]).parent.name) <= dt.date(2025, 2, 4)]
+    quarantined_faults = [
+        json.loads(f)
+        for f in faults
+        if json.loads(f)["expected"] == "quarantined"
+        and dt.date.fromisoformat(Path(json.loads(f)["file"]).parent.name) <= dt.date(2025, 2, 4)
+    ]
     assert len(report["quarantined"]) >= len(quarantined_faults) > 0
 
 

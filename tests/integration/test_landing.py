@@ -10,12 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from retail_factory.landing.lander import ERROR_SUFFIX, REJECTED_ROWS_SUFFIX, Lander
 from retail_factory.sources.contracts import ALL_CONTRACTS, contract_for
 from retail_factory.sources.simulator.faults import FAULTS, FLAGGED, QUARANTINED, ROWS_REJECTED, inject
 from retail_factory.sources.simulator.writers import WrittenFile
 from retail_factory.storage import StorageUnavailableError, blob_service
+
 from tests.conftest import SIM_START
 
 pytestmark = pytest.mark.integration
@@ -56,8 +56,12 @@ def test_a_clean_day_lands_byte_for_byte_with_its_metadata(service, drop_copy: P
         assert meta["sha256"] == sha(path)
         assert meta["contract"] == f"{domain}.{entity}" and meta["contract_version"]
         assert meta["source_path"] == path.relative_to(drop_copy).as_posix() and meta["version"] == "1"
-        assert int(meta["rows"]) == results[f"{domain}/{entity}"].outcomes[
-            [o.source for o in results[f"{domain}/{entity}"].outcomes].index(meta["source_path"])].rows
+        assert (
+            int(meta["rows"])
+            == results[f"{domain}/{entity}"]
+            .outcomes[[o.source for o in results[f"{domain}/{entity}"].outcomes].index(meta["source_path"])]
+            .rows
+        )
     one = delivered[len(delivered) // 2]
     domain, entity, _ = one.relative_to(drop_copy).parts[:3]
     landed = client.download_blob(f"{domain}/{entity}/ingest_date={DAY.isoformat()}/{one.name}").readall()
@@ -66,8 +70,10 @@ def test_a_clean_day_lands_byte_for_byte_with_its_metadata(service, drop_copy: P
 
 def test_re_running_a_date_lands_nothing_new(service, drop_copy: Path) -> None:
     land_day(service, drop_copy)
-    before = {name: props.last_modified for name, props in
-              ((b.name, b) for b in service.get_container_client("raw").list_blobs())}
+    before = {
+        name: props.last_modified
+        for name, props in ((b.name, b) for b in service.get_container_client("raw").list_blobs())
+    }
     for _ in range(2):
         results = land_day(service, drop_copy)
         assert {o.status for r in results.values() for o in r.outcomes} == {"already_landed"}
@@ -79,14 +85,16 @@ def test_a_corrected_file_lands_as_a_new_version_never_over_the_first(service, d
     promotions = drop_copy / "retail" / "promotions" / DAY.isoformat() / f"promotions_{DAY.isoformat()}.csv"
     first = promotions.read_bytes()
     land_day(service, drop_copy)
-    promotions.write_bytes(first.replace(b"price_cut", b"loyalty_card", 1) if b"price_cut" in first
-                           else first + b"")
+    promotions.write_bytes(first.replace(b"price_cut", b"loyalty_card", 1) if b"price_cut" in first else first + b"")
     if promotions.read_bytes() == first:  # no promotion that day: correct the header-only file differently
         promotions.write_bytes(first.replace(b"\n", b"\r\n"))
     result = Lander(service).land_entity(contract_for("retail", "promotions"), drop_copy, DAY)
     prefix = f"retail/promotions/ingest_date={DAY.isoformat()}/"
     raw = blobs(service, "raw", prefix)
-    assert sorted(raw) == [prefix + f"promotions_{DAY.isoformat()}.csv", prefix + f"promotions_{DAY.isoformat()}.v2.csv"]
+    assert sorted(raw) == [
+        prefix + f"promotions_{DAY.isoformat()}.csv",
+        prefix + f"promotions_{DAY.isoformat()}.v2.csv",
+    ]
     assert raw[prefix + f"promotions_{DAY.isoformat()}.v2.csv"]["version"] == "2"
     client = service.get_container_client("raw")
     assert client.download_blob(prefix + f"promotions_{DAY.isoformat()}.csv").readall() == first
@@ -102,18 +110,29 @@ def test_the_same_bytes_under_another_name_are_a_duplicate(service, drop_copy: P
     result = Lander(service).land_entity(contract_for("supply", "receipts"), drop_copy, DAY)
     statuses = {Path(o.source).name: o.status for o in result.outcomes}
     assert statuses == {original.name: "landed", "receipts_copy.csv": "quarantined"}
-    error = json.loads(service.get_container_client("quarantine").download_blob(
-        f"supply/receipts/ingest_date={DAY.isoformat()}/receipts_copy.csv{ERROR_SUFFIX}").readall())
+    error = json.loads(
+        service.get_container_client("quarantine")
+        .download_blob(f"supply/receipts/ingest_date={DAY.isoformat()}/receipts_copy.csv{ERROR_SUFFIX}")
+        .readall()
+    )
     assert error["errors"][0]["code"] == "duplicate_file" and original.name in error["reason"]
 
 
 # What the error report of each fault kind must name.
 FAULT_CODES = {
-    "empty_file": "empty_file", "truncated_parquet": "unreadable_parquet", "corrupt_parquet": "unreadable_parquet",
-    "wrong_delimiter": "wrong_delimiter", "wrong_encoding": "bad_encoding", "missing_column": "missing_column",
-    "decimal_point": "too_many_bad_rows", "wrong_type_column": "wrong_type", "duplicate_file": "duplicate_file",
-    "wrong_date_folder": "wrong_date_folder", "odd_file_name": "bad_file_name",
-    "epcis_schema_invalid": "schema_violation", "epcis_unknown_bizstep": "unknown_bizstep",
+    "empty_file": "empty_file",
+    "truncated_parquet": "unreadable_parquet",
+    "corrupt_parquet": "unreadable_parquet",
+    "wrong_delimiter": "wrong_delimiter",
+    "wrong_encoding": "bad_encoding",
+    "missing_column": "missing_column",
+    "decimal_point": "too_many_bad_rows",
+    "wrong_type_column": "wrong_type",
+    "duplicate_file": "duplicate_file",
+    "wrong_date_folder": "wrong_date_folder",
+    "odd_file_name": "bad_file_name",
+    "epcis_schema_invalid": "schema_violation",
+    "epcis_unknown_bizstep": "unknown_bizstep",
     "bad_values": "too_many_bad_rows",
 }
 
@@ -143,8 +162,9 @@ def test_each_fault_the_simulator_injects_is_handled_as_the_truth_says(service, 
     outcome = next(o for o in result.outcomes if o.source == faulty.relative_to(drop_copy).as_posix())
     if fault.expected == QUARANTINED:
         assert outcome.status == "quarantined", outcome
-        error = json.loads(service.get_container_client("quarantine").download_blob(outcome.blob + ERROR_SUFFIX)
-                           .readall())
+        error = json.loads(
+            service.get_container_client("quarantine").download_blob(outcome.blob + ERROR_SUFFIX).readall()
+        )
         assert error["errors"][0]["code"] == FAULT_CODES[kind]
         assert error["file"] == outcome.source and error["contract"] == file.contract.name
         assert error["reason"] and error["how_to_fix"]
@@ -156,8 +176,13 @@ def test_each_fault_the_simulator_injects_is_handled_as_the_truth_says(service, 
     else:
         assert fault.expected == ROWS_REJECTED
         assert outcome.status == "landed" and outcome.rejected_rows >= 1
-        lines = service.get_container_client("quarantine").download_blob(
-            outcome.blob + REJECTED_ROWS_SUFFIX).readall().decode().splitlines()
+        lines = (
+            service.get_container_client("quarantine")
+            .download_blob(outcome.blob + REJECTED_ROWS_SUFFIX)
+            .readall()
+            .decode()
+            .splitlines()
+        )
         rejected = [json.loads(line) for line in lines]
         assert {r["code"] for r in rejected} == {"bad_value"} and all(r["row"] and r["field"] for r in rejected)
 
@@ -185,8 +210,9 @@ def test_files_in_an_unknown_entity_folder_are_kept_in_quarantine(service, drop_
     (folder / "cards.csv").write_text("card;points\n1;10\n")
     results = Lander(service).land_unknown_entities("retail", drop_copy, DAY)
     assert [(r.entity, [o.status for o in r.outcomes]) for r in results] == [("loyalty_cards", ["quarantined"])]
-    error = json.loads(service.get_container_client("quarantine").download_blob(
-        results[0].outcomes[0].blob + ERROR_SUFFIX).readall())
+    error = json.loads(
+        service.get_container_client("quarantine").download_blob(results[0].outcomes[0].blob + ERROR_SUFFIX).readall()
+    )
     assert error["errors"][0]["code"] == "unknown_entity" and "loyalty cards" in error["reason"]
 
 
@@ -198,8 +224,12 @@ def test_unsafe_names_sub_folders_and_links_are_quarantined_under_safe_names(ser
     (folder / "..\\promotions.csv").write_bytes(good.read_bytes() + b"\n")
     (folder / "link.csv").symlink_to("/etc/hostname")
     result = Lander(service).land_entity(contract_for("retail", "promotions"), drop_copy, DAY)
-    by_name = {Path(o.source).name if "/" not in o.source.split(DAY.isoformat() + "/")[1]
-               else o.source.split(DAY.isoformat() + "/")[1]: o for o in result.outcomes}
+    by_name = {
+        Path(o.source).name
+        if "/" not in o.source.split(DAY.isoformat() + "/")[1]
+        else o.source.split(DAY.isoformat() + "/")[1]: o
+        for o in result.outcomes
+    }
     assert by_name[good.name].status == "landed"
     for name in ("sub/" + good.name, "..\\promotions.csv", "link.csv"):
         outcome = by_name[name]
@@ -207,8 +237,9 @@ def test_unsafe_names_sub_folders_and_links_are_quarantined_under_safe_names(ser
         blob_name = outcome.blob.rsplit("/", 1)[1]
         assert "\\" not in blob_name and not blob_name.startswith(".")
     quarantine = blobs(service, "quarantine")
-    link_error = json.loads(service.get_container_client("quarantine").download_blob(
-        by_name["link.csv"].blob + ERROR_SUFFIX).readall())
+    link_error = json.loads(
+        service.get_container_client("quarantine").download_blob(by_name["link.csv"].blob + ERROR_SUFFIX).readall()
+    )
     assert link_error["errors"][0]["code"] == "symbolic_link" and "/etc/hostname" in link_error["reason"]
     assert by_name["link.csv"].blob not in quarantine  # a link's target is never read nor copied
 

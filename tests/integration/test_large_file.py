@@ -42,15 +42,24 @@ def write_pos(drop: Path, store: str, rows: int) -> Path:
         out.write(HEADER)
         chunk = 100_000
         for start in range(0, rows, chunk):
-            out.write("".join(
-                f"{store};T{i};1;{DAY}T10:15:42+01:00;3760001000017;Crème fraîche épaisse 20 cl;1;1,89;0,00;1,89;\n"
-                for i in range(start, min(rows, start + chunk))))
+            out.write(
+                "".join(
+                    f"{store};T{i};1;{DAY}T10:15:42+01:00;3760001000017;Crème fraîche épaisse 20 cl;1;1,89;0,00;1,89;\n"
+                    for i in range(start, min(rows, start + chunk))
+                )
+            )
     return path
 
 
 def land_in_subprocess(drop: Path) -> dict:
-    completed = subprocess.run([sys.executable, "-c", LAND_AND_MEASURE, str(drop), DAY], capture_output=True,
-                               text=True, env=os.environ.copy(), check=True, timeout=600)
+    completed = subprocess.run(
+        [sys.executable, "-c", LAND_AND_MEASURE, str(drop), DAY],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=True,
+        timeout=600,
+    )
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
@@ -66,6 +75,9 @@ def test_memory_stays_flat_when_the_file_grows(storage, tmp_path: Path) -> None:
     growth = measured_large["peak_mib"] - measured_small["peak_mib"]
     print(f"file {large_mib:.0f} MiB: peak {measured_small['peak_mib']:.0f} → {measured_large['peak_mib']:.0f} MiB")
     assert growth < 100, f"peak memory grew by {growth:.0f} MiB for a {large_mib:.0f} MiB file"
-    uploaded = storage.get_container_client("raw").get_blob_client(
-        f"retail/pos/ingest_date={DAY}/{large.name}").get_blob_properties()
+    uploaded = (
+        storage.get_container_client("raw")
+        .get_blob_client(f"retail/pos/ingest_date={DAY}/{large.name}")
+        .get_blob_properties()
+    )
     assert uploaded.size == large.stat().st_size

@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from retail_factory.sources.contracts import contract_for, validate_file
 
 DAY = dt.date(2025, 3, 3)
@@ -14,8 +13,15 @@ POS = contract_for("retail", "pos")
 HEADER = "store_gln;ticket_id;line_number;sold_at;gtin;label;quantity;unit_price;discount_amount;line_amount;promo_id"
 
 
-def pos_line(n: int, *, sold_at: str = "2025-03-03T10:15:42+01:00", quantity: str = "2", price: str = "2,49",
-             gtin: str = "3760001000017", label: str = "Yaourt nature Terres d'Ici 500 g") -> str:
+def pos_line(
+    n: int,
+    *,
+    sold_at: str = "2025-03-03T10:15:42+01:00",
+    quantity: str = "2",
+    price: str = "2,49",
+    gtin: str = "3760001000017",
+    label: str = "Yaourt nature Terres d'Ici 500 g",
+) -> str:
     return f"3760001000024;T1-{n};1;{sold_at};{gtin};{label};{quantity};{price};0,00;4,98;"
 
 

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from retail_factory.sources.contracts import contract_for, validate_file
 from retail_factory.sources.contracts.epcis_format import SCHEMA_PATH
 
@@ -37,16 +36,24 @@ def edited(tmp_path: Path, edit) -> Path:
     return path
 
 
-@pytest.mark.parametrize("step", ["teleporting", "urn:epcglobal:cbv:bizstep:teleporting",
-                                  "https://ns.gs1.org/cbv/BizStep-teleporting"])
+@pytest.mark.parametrize(
+    "step",
+    ["teleporting", "urn:epcglobal:cbv:bizstep:teleporting", "https://ns.gs1.org/cbv/BizStep-teleporting"],
+)
 def test_unknown_bizstep_in_any_spelling_is_refused(tmp_path: Path, step: str) -> None:
     report = validate_file(edited(tmp_path, lambda events: events[1].update(bizStep=step)), EPCIS)
     assert [(f.code, f.row, f.found) for f in report.file_errors] == [("unknown_bizstep", 2, "teleporting")]
     assert "not a CBV 2.0 business step" in report.file_errors[0].message
 
 
-@pytest.mark.parametrize("step", ["urn:epcglobal:cbv:bizstep:receiving", "https://ns.gs1.org/cbv/BizStep-receiving",
-                                  "https://example.com/bizstep/quality-check"])
+@pytest.mark.parametrize(
+    "step",
+    [
+        "urn:epcglobal:cbv:bizstep:receiving",
+        "https://ns.gs1.org/cbv/BizStep-receiving",
+        "https://example.com/bizstep/quality-check",
+    ],
+)
 def test_urn_and_web_uri_spellings_and_extensions_are_accepted(tmp_path: Path, step: str) -> None:
     assert validate_file(edited(tmp_path, lambda events: events[0].update(bizStep=step)), EPCIS).accepted
 

@@ -14,13 +14,34 @@ PRODUCTS = contract_for("retail", "products")
 
 def product(gtin: str = "3760001000017", **overrides) -> dict:
     record = {
-        "gtin": gtin, "name": "Yaourt nature Terres d'Ici 500 g", "brand": "Terres d'Ici", "is_own_brand": True,
-        "category": "dairy", "subcategory": "Yaourt nature", "producer_gln": "3760001000024", "origin_country": "FR",
-        "net_content": 500.0, "net_content_unit": "g", "case_size": 6, "shelf_life_days": 21, "is_fresh": True,
-        "price_eur": 1.89, "vat_rate": 5.5,
-        "nutriments": {"energy-kj_100g": 250.0, "fat_100g": 3.2, "saturated-fat_100g": 2.1, "sugars_100g": 4.5},
-        "is_beverage": False, "is_water": False, "is_cheese": False, "is_red_meat": False,
-        "is_fat_oil_nuts_seeds": False, "has_non_nutritive_sweeteners": False, "snapshot_date": DAY.isoformat(),
+        "gtin": gtin,
+        "name": "Yaourt nature Terres d'Ici 500 g",
+        "brand": "Terres d'Ici",
+        "is_own_brand": True,
+        "category": "dairy",
+        "subcategory": "Yaourt nature",
+        "producer_gln": "3760001000024",
+        "origin_country": "FR",
+        "net_content": 500.0,
+        "net_content_unit": "g",
+        "case_size": 6,
+        "shelf_life_days": 21,
+        "is_fresh": True,
+        "price_eur": 1.89,
+        "vat_rate": 5.5,
+        "nutriments": {
+            "energy-kj_100g": 250.0,
+            "fat_100g": 3.2,
+            "saturated-fat_100g": 2.1,
+            "sugars_100g": 4.5,
+        },
+        "is_beverage": False,
+        "is_water": False,
+        "is_cheese": False,
+        "is_red_meat": False,
+        "is_fat_oil_nuts_seeds": False,
+        "has_non_nutritive_sweeteners": False,
+        "snapshot_date": DAY.isoformat(),
     }
     record.update(overrides)
     return record
@@ -28,8 +49,10 @@ def product(gtin: str = "3760001000017", **overrides) -> dict:
 
 def write(tmp_path: Path, records: list, name: str = "products_2025-03-03.jsonl") -> Path:
     path = tmp_path / name
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in records),
-                    encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in records),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -49,8 +72,12 @@ def test_line_level_problems_name_line_and_field(tmp_path: Path) -> None:
     records[29] = broken
     report = validate_file(write(tmp_path, records), PRODUCTS, DAY)
     found = {(f.code, f.row, f.field) for f in report.row_findings}
-    assert found == {("bad_json", 5, None), ("bad_value", 10, "price_eur"),
-                     ("bad_value", 20, "nutriments.sugars_100g"), ("missing_value", 30, "category")}
+    assert found == {
+        ("bad_json", 5, None),
+        ("bad_value", 10, "price_eur"),
+        ("bad_value", 20, "nutriments.sugars_100g"),
+        ("missing_value", 30, "category"),
+    }
     assert not report.accepted  # 4 of 300 lines: above 1%
 
 

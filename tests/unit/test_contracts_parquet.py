@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-
 from retail_factory.sources.contracts import contract_for, validate_file
 
 DAY = dt.date(2025, 3, 3)
@@ -79,7 +78,10 @@ def test_nulls_bad_keys_and_duplicates_are_row_findings(tmp_path: Path) -> None:
     on_hand = pa.array([None if i == 120 else i for i in range(500)], pa.int32())
     report = validate_file(write(tmp_path, stock_table(gtin=pa.array(gtins), on_hand_qty=on_hand)), STOCK, DAY)
     assert {(f.code, f.row, f.field) for f in report.row_findings} == {
-        ("missing_value", 121, "on_hand_qty"), ("bad_value", 252, "gtin"), ("duplicate_key", 500, "store_gln, gtin")}
+        ("missing_value", 121, "on_hand_qty"),
+        ("bad_value", 252, "gtin"),
+        ("duplicate_key", 500, "store_gln, gtin"),
+    }
     assert report.accepted  # 3 of 500 rows
 
 

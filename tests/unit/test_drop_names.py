@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from retail_factory.landing.drop import cleaned_name, list_drop, name_problem, versioned_name
 
 SHA = "ab" * 32

@@ -1,7 +1,6 @@
 """GS1 keys: check digits and EPC URN / Digital Link spellings, against GS1's published examples."""
 
 import pytest
-
 from retail_factory import gs1
 
 

@@ -7,18 +7,24 @@ from types import SimpleNamespace
 
 import pendulum
 import pytest
-
 from retail_factory.runs import NoBusinessDateError, business_date
 
 
 def test_the_date_parameter_wins() -> None:
-    context = {"params": {"date": "2025-03-04"}, "dag_run": SimpleNamespace(partition_key="2025-03-01"),
-               "logical_date": pendulum.datetime(2025, 1, 1, tz="UTC")}
+    context = {
+        "params": {"date": "2025-03-04"},
+        "dag_run": SimpleNamespace(partition_key="2025-03-01"),
+        "logical_date": pendulum.datetime(2025, 1, 1, tz="UTC"),
+    }
     assert business_date(context) == dt.date(2025, 3, 4)
 
 
 def test_then_the_partition_key() -> None:
-    context = {"params": {"date": None}, "dag_run": SimpleNamespace(partition_key="2025-03-01"), "logical_date": None}
+    context = {
+        "params": {"date": None},
+        "dag_run": SimpleNamespace(partition_key="2025-03-01"),
+        "logical_date": None,
+    }
     assert business_date(context) == dt.date(2025, 3, 1)
 
 

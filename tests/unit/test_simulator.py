@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
 from retail_factory import gs1
 from retail_factory.sources.contracts import contract_for, validate_file
 from retail_factory.sources.contracts.epcis_format import epcis_validator
 from retail_factory.sources.simulator import SimulationParams, simulate
+
 from tests.conftest import SIM_START
 
 
@@ -66,7 +66,9 @@ def test_gs1_keys_have_valid_check_digits(clean_chain: Path) -> None:
     stores = pd.read_json(clean_chain / f"drop/retail/stores/{day}/stores_{day}.jsonl", lines=True, dtype=False)
     assert all(gs1.is_gtin(g) and len(g) == 13 for g in products["gtin"])
     assert all(gs1.is_gln(g) for g in stores["store_gln"]) and all(gs1.is_gln(g) for g in products["producer_gln"])
-    shipments = pd.concat(pd.read_csv(p, sep=";", dtype=str) for p in (clean_chain / "drop/supply/shipments").rglob("*.csv"))
+    shipments = pd.concat(
+        pd.read_csv(p, sep=";", dtype=str) for p in (clean_chain / "drop/supply/shipments").rglob("*.csv")
+    )
     assert len(shipments) > 0 and all(gs1.is_sscc(s) for s in shipments["sscc"])
 
 
@@ -91,8 +93,10 @@ def test_recorded_stock_in_the_files_is_the_truths_recorded_stock(clean_chain: P
 def test_sales_in_the_tills_are_the_truths_sales(clean_chain: Path) -> None:
     s = truth_series(clean_chain)
     day = SIM_START.isoformat()
-    pos = pd.concat(pd.read_csv(p, sep=";", decimal=",", dtype={"gtin": str, "store_gln": str})
-                    for p in (clean_chain / f"drop/retail/pos/{day}").glob("*.csv"))
+    pos = pd.concat(
+        pd.read_csv(p, sep=";", decimal=",", dtype={"gtin": str, "store_gln": str})
+        for p in (clean_chain / f"drop/retail/pos/{day}").glob("*.csv")
+    )
     sold = pos.groupby(["store_gln", "gtin"]).quantity.sum()
     truth = s[(s.date == SIM_START) & (s.sales > 0)].set_index(["store_gln", "gtin"]).sales
     pd.testing.assert_series_equal(sold.sort_index(), truth.sort_index(), check_names=False)
@@ -138,8 +142,12 @@ def test_transformations_respect_their_maximum_yield(clean_chain: Path) -> None:
 
 def test_lots_received_by_stores_were_shipped_and_delivered_before(clean_chain: Path) -> None:
     flows = pd.concat(pd.read_parquet(p) for p in (clean_chain / "truth/lot_flows").glob("*.parquet"))
-    receipts = pd.concat(pd.read_csv(p, sep=";", dtype=str) for p in (clean_chain / "drop/supply/receipts").rglob("*.csv"))
-    shipments = pd.concat(pd.read_csv(p, sep=";", dtype=str) for p in (clean_chain / "drop/supply/shipments").rglob("*.csv"))
+    receipts = pd.concat(
+        pd.read_csv(p, sep=";", dtype=str) for p in (clean_chain / "drop/supply/receipts").rglob("*.csv")
+    )
+    shipments = pd.concat(
+        pd.read_csv(p, sep=";", dtype=str) for p in (clean_chain / "drop/supply/shipments").rglob("*.csv")
+    )
     shipped = set(zip(shipments.sscc, shipments.gtin, shipments.lot, strict=True))
     # lorries that left during the simulation's warm-up arrive on the first days: skip those
     receipts = receipts[receipts.shipment_id.isin(shipments.shipment_id)]
@@ -160,8 +168,9 @@ def test_bad_parameters_are_refused(tmp_path: Path) -> None:
 
 
 def test_promotions_announced_before_they_start(clean_chain: Path) -> None:
-    promos = pd.concat(pd.read_csv(p, sep=";", decimal=",", dtype=str)
-                       for p in (clean_chain / "drop/retail/promotions").rglob("*.csv"))
+    promos = pd.concat(
+        pd.read_csv(p, sep=";", decimal=",", dtype=str) for p in (clean_chain / "drop/retail/promotions").rglob("*.csv")
+    )
     assert len(promos) > 0
     assert (pd.to_datetime(promos.end_date) >= pd.to_datetime(promos.announced_on)).all()
     assert np.isin(promos.mechanism.unique(), ["price_cut", "loyalty_card"]).all()

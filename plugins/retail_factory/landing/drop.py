@@ -53,7 +53,9 @@ def name_problem(name: str) -> str | None:
         return f"the name is {len(name)} characters long; at most {MAX_NAME_LENGTH} are accepted"
     if not SAFE_NAME.match(name):
         odd = sorted({ch for ch in name if not re.match(r"[A-Za-z0-9._-]", ch)})
-        return f"the name holds {', '.join(repr(ch) for ch in odd)}; only letters, digits, '.', '_' and '-' are accepted"
+        return (
+            f"the name holds {', '.join(repr(ch) for ch in odd)}; only letters, digits, '.', '_' and '-' are accepted"
+        )
     return None
 
 

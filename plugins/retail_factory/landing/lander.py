@@ -30,7 +30,14 @@ from azure.core.exceptions import ResourceExistsError
 from azure.storage.blob import ContentSettings
 
 from retail_factory.config import Settings, get_settings
-from retail_factory.landing.drop import DropFile, cleaned_name, date_folder, list_drop, name_problem, versioned_name
+from retail_factory.landing.drop import (
+    DropFile,
+    cleaned_name,
+    date_folder,
+    list_drop,
+    name_problem,
+    versioned_name,
+)
 from retail_factory.sources.contracts import Contract, Finding, ValidationReport, contracts_of, validate_file
 from retail_factory.storage import partition_prefix, storage_guard
 
@@ -130,8 +137,8 @@ class _Partition:
     def __init__(self, container: ContainerClient, prefix: str) -> None:
         self.prefix = prefix
         self.blobs: dict[str, dict[str, str]] = {
-            blob.name: dict(blob.metadata or {}) for blob in container.list_blobs(name_starts_with=prefix,
-                                                                                   include=["metadata"])
+            blob.name: dict(blob.metadata or {})
+            for blob in container.list_blobs(name_starts_with=prefix, include=["metadata"])
         }
 
     def with_bytes(self, sha256: str) -> list[tuple[str, dict[str, str]]]:
@@ -161,8 +168,15 @@ def _finding_dicts(findings: list[Finding], limit: int = MAX_LISTED_ERRORS) -> l
 
 
 class Lander:
-    def __init__(self, service: BlobServiceClient, *, settings: Settings | None = None, run_id: str = "manual",
-                 workers: int | None = None, progress: Callable[[FileOutcome], None] | None = None) -> None:
+    def __init__(
+        self,
+        service: BlobServiceClient,
+        *,
+        settings: Settings | None = None,
+        run_id: str = "manual",
+        workers: int | None = None,
+        progress: Callable[[FileOutcome], None] | None = None,
+    ) -> None:
         self.service = service
         self.settings = settings or get_settings()
         self.run_id = run_id
@@ -204,10 +218,13 @@ class Lander:
             target = _Target(domain, entity, "none", "none", "application/octet-stream")
             files = list_drop(entity_folder / day.isoformat())
             result = EntityLanding(domain, entity, day)
-            reason = Finding("unknown_entity",
-                             f"'{entity_folder.name}' is not an entity of the {domain} domain (known: "
-                             f"{', '.join(sorted(known))}). Deliver into the right folder, or add a contract.",
-                             expected=", ".join(sorted(known)), found=entity_folder.name)
+            reason = Finding(
+                "unknown_entity",
+                f"'{entity_folder.name}' is not an entity of the {domain} domain (known: "
+                f"{', '.join(sorted(known))}). Deliver into the right folder, or add a contract.",
+                expected=", ".join(sorted(known)),
+                found=entity_folder.name,
+            )
             with ThreadPoolExecutor(self.workers) as pool:
                 inspections = [_Inspection(f, self._hash_or_empty(f), None, reason) for f in files]
                 with storage_guard(self.service, f"listing {domain}/{entity} for {day}"):
@@ -221,25 +238,42 @@ class Lander:
     def _hash_or_empty(self, file: DropFile) -> str:
         return hashlib.sha256(b"").hexdigest() if file.is_symlink else _sha256(file.path)
 
-    def _inspect(self, file: DropFile, contract: Contract, day: dt.date, raw: _Partition,
-                 quarantine: _Partition) -> _Inspection:
+    def _inspect(
+        self, file: DropFile, contract: Contract, day: dt.date, raw: _Partition, quarantine: _Partition
+    ) -> _Inspection:
         if file.is_symlink:
             target = file.path.readlink()
-            return _Inspection(file, self._hash_or_empty(file), None, Finding(
-                "symbolic_link", f"'{file.name}' is a symbolic link (to {target}); links are not followed. "
-                "Deliver the file itself.", found=str(target)))
+            return _Inspection(
+                file,
+                self._hash_or_empty(file),
+                None,
+                Finding(
+                    "symbolic_link",
+                    f"'{file.name}' is a symbolic link (to {target}); links are not followed. Deliver the file itself.",
+                    found=str(target),
+                ),
+            )
         sha256 = _sha256(file.path)
         known = self._already_written(file.name, sha256, raw, quarantine)
         if known is not None:  # a re-run: the bytes are safe already, no need to check them again
             return _Inspection(file, sha256, None, known=known)
         problem = name_problem(file.name)
         if problem:
-            return _Inspection(file, sha256, None, Finding("bad_file_name", f"'{file.name}': {problem}. "
-                               "Rename the file and deliver it again.", found=file.name))
+            return _Inspection(
+                file,
+                sha256,
+                None,
+                Finding(
+                    "bad_file_name",
+                    f"'{file.name}': {problem}. Rename the file and deliver it again.",
+                    found=file.name,
+                ),
+            )
         return _Inspection(file, sha256, validate_file(file.path, contract, day), None)
 
-    def _already_written(self, name: str, sha256: str, raw: _Partition,
-                         quarantine: _Partition) -> tuple[str, str, dict[str, str]] | None:
+    def _already_written(
+        self, name: str, sha256: str, raw: _Partition, quarantine: _Partition
+    ) -> tuple[str, str, dict[str, str]] | None:
         """(container, blob, metadata) of this very file from an earlier run, with everything beside it."""
         for blob, meta in raw.with_bytes(sha256):
             complete = not meta.get("rejected_rows") or quarantine.has(blob + REJECTED_ROWS_SUFFIX)
@@ -261,38 +295,75 @@ class Lander:
             return self._quarantine_plan(inspection, quarantine, [inspection.problem])
         for blob, meta in raw.with_bytes(sha):
             if meta.get("source_name") == quote(name):  # landed, but its rejected rows were not written
-                return _Plan(inspection, self.raw.container_name, blob, "already_landed", write_data=False,
-                             write_rejected_rows=True)
-            return self._quarantine_plan(inspection, quarantine, [Finding(
-                "duplicate_file", f"'{name}' has the same bytes as '{blob}', already landed from "
-                f"'{meta.get('source_name', '?')}'. A file is landed once; nothing to do if this was a resend.",
-                expected="bytes not landed before", found=f"sha256 {sha}")])
+                return _Plan(
+                    inspection,
+                    self.raw.container_name,
+                    blob,
+                    "already_landed",
+                    write_data=False,
+                    write_rejected_rows=True,
+                )
+            return self._quarantine_plan(
+                inspection,
+                quarantine,
+                [
+                    Finding(
+                        "duplicate_file",
+                        f"'{name}' has the same bytes as '{blob}', already landed from "
+                        f"'{meta.get('source_name', '?')}'. A file is landed once; nothing to do if this was a resend.",
+                        expected="bytes not landed before",
+                        found=f"sha256 {sha}",
+                    )
+                ],
+            )
         report = inspection.report
         assert report is not None
         if not report.accepted:
             return self._quarantine_plan(inspection, quarantine, report.rejection_reasons())
         blob, version = raw.free_name(name)
         raw.reserve(blob, sha, name)
-        return _Plan(inspection, self.raw.container_name, blob, "landed", version=version,
-                     write_rejected_rows=bool(report.row_findings))
+        return _Plan(
+            inspection,
+            self.raw.container_name,
+            blob,
+            "landed",
+            version=version,
+            write_rejected_rows=bool(report.row_findings),
+        )
 
     def _quarantine_plan(self, inspection: _Inspection, quarantine: _Partition, reasons: list[Finding]) -> _Plan:
         name, sha = inspection.file.name, inspection.sha256
         for blob, meta in quarantine.with_bytes(sha):
             if meta.get("source_name") == quote(name):
-                return _Plan(inspection, self.quarantine.container_name, blob, "already_quarantined", reasons,
-                             write_data=False, write_error=not quarantine.has(blob + ERROR_SUFFIX))
+                return _Plan(
+                    inspection,
+                    self.quarantine.container_name,
+                    blob,
+                    "already_quarantined",
+                    reasons,
+                    write_data=False,
+                    write_error=not quarantine.has(blob + ERROR_SUFFIX),
+                )
         safe = cleaned_name(name, sha) if name_problem(name) else name
         blob, version = quarantine.free_name(safe)
         quarantine.reserve(blob, sha, name)
-        return _Plan(inspection, self.quarantine.container_name, blob, "quarantined", reasons, version=version,
-                     write_data=not inspection.file.is_symlink, write_error=True)
+        return _Plan(
+            inspection,
+            self.quarantine.container_name,
+            blob,
+            "quarantined",
+            reasons,
+            version=version,
+            write_data=not inspection.file.is_symlink,
+            write_error=True,
+        )
 
     # --- phase 3: write ---------------------------------------------------------------------------
-    def _execute_all(self, pool: ThreadPoolExecutor, plans: list[_Plan], target: _Target, drop_root: Path,
-                     day: dt.date) -> list[FileOutcome]:
+    def _execute_all(
+        self, pool: ThreadPoolExecutor, plans: list[_Plan], target: _Target, drop_root: Path, day: dt.date
+    ) -> list[FileOutcome]:
         futures = [pool.submit(self._execute, plan, target, drop_root, day) for plan in plans]
-        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        _, pending = wait(futures, return_when=FIRST_EXCEPTION)
         for future in pending:
             future.cancel()
         for future in futures:
@@ -303,8 +374,11 @@ class Lander:
     def _execute(self, plan: _Plan, target: _Target, drop_root: Path, day: dt.date) -> FileOutcome:
         inspection = plan.inspection
         report = inspection.report
-        source = inspection.file.path.relative_to(drop_root).as_posix() if not inspection.file.is_symlink else (
-            inspection.file.path.parent.relative_to(drop_root) / inspection.file.path.name).as_posix()
+        source = (
+            inspection.file.path.relative_to(drop_root).as_posix()
+            if not inspection.file.is_symlink
+            else (inspection.file.path.parent.relative_to(drop_root) / inspection.file.path.name).as_posix()
+        )
         if inspection.known is not None:
             meta = inspection.known[2]
             flags = [unquote(meta["flags"])] if meta.get("flags") else []
@@ -320,16 +394,39 @@ class Lander:
                 self._upload_error(plan, target, source, day)
             if plan.write_rejected_rows:
                 self._upload_rejected_rows(plan, source)
-        outcome = FileOutcome(source, plan.status, plan.container, plan.blob, inspection.sha256, rows,
-                              [r.message for r in plan.reasons], flags, rejected_rows)
-        log.info("%-19s %s -> %s/%s%s", plan.status, source, plan.container, plan.blob,
-                 f" ({plan.reasons[0].message})" if plan.reasons else "")
+        outcome = FileOutcome(
+            source,
+            plan.status,
+            plan.container,
+            plan.blob,
+            inspection.sha256,
+            rows,
+            [r.message for r in plan.reasons],
+            flags,
+            rejected_rows,
+        )
+        log.info(
+            "%-19s %s -> %s/%s%s",
+            plan.status,
+            source,
+            plan.container,
+            plan.blob,
+            f" ({plan.reasons[0].message})" if plan.reasons else "",
+        )
         if self.progress:
             self.progress(outcome)
         return outcome
 
-    def _metadata(self, plan: _Plan, target: _Target, source: str, day: dt.date, rows: int, flags: list[str],
-                  rejected_rows: int) -> dict[str, str]:
+    def _metadata(
+        self,
+        plan: _Plan,
+        target: _Target,
+        source: str,
+        day: dt.date,
+        rows: int,
+        flags: list[str],
+        rejected_rows: int,
+    ) -> dict[str, str]:
         meta = {
             "sha256": plan.inspection.sha256,
             "source_name": quote(plan.inspection.file.name),
@@ -347,16 +444,29 @@ class Lander:
             meta["rejected_rows"] = str(rejected_rows)
         return meta
 
-    def _upload_data(self, plan: _Plan, target: _Target, source: str, day: dt.date, rows: int,
-                     flags: list[str], rejected_rows: int) -> None:
+    def _upload_data(
+        self,
+        plan: _Plan,
+        target: _Target,
+        source: str,
+        day: dt.date,
+        rows: int,
+        flags: list[str],
+        rejected_rows: int,
+    ) -> None:
         client = self.service.get_container_client(plan.container)
         path = plan.inspection.file.path
         try:
             with path.open("rb") as stream:  # streamed in blocks: memory stays flat for large files
-                client.upload_blob(plan.blob, stream, length=plan.inspection.file.size, overwrite=False,
-                                   metadata=self._metadata(plan, target, source, day, rows, flags, rejected_rows),
-                                   content_settings=ContentSettings(content_type=target.content_type),
-                                   max_concurrency=2)
+                client.upload_blob(
+                    plan.blob,
+                    stream,
+                    length=plan.inspection.file.size,
+                    overwrite=False,
+                    metadata=self._metadata(plan, target, source, day, rows, flags, rejected_rows),
+                    content_settings=ContentSettings(content_type=target.content_type),
+                    max_concurrency=2,
+                )
         except ResourceExistsError:
             existing = client.get_blob_client(plan.blob).get_blob_properties().metadata or {}
             if existing.get("sha256") != plan.inspection.sha256:
@@ -394,9 +504,12 @@ class Lander:
 
     def _upload_error(self, plan: _Plan, target: _Target, source: str, day: dt.date) -> None:
         document = self._error_document(plan, target, source, day)
-        self.quarantine.upload_blob(plan.blob + ERROR_SUFFIX, json.dumps(document, indent=2, ensure_ascii=False)
-                                    .encode("utf-8"), overwrite=True,
-                                    content_settings=ContentSettings(content_type="application/json"))
+        self.quarantine.upload_blob(
+            plan.blob + ERROR_SUFFIX,
+            json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8"),
+            overwrite=True,
+            content_settings=ContentSettings(content_type="application/json"),
+        )
 
     def _rejected_rows_blob(self, raw_blob: str) -> str:
         return raw_blob + REJECTED_ROWS_SUFFIX
@@ -405,8 +518,16 @@ class Lander:
         """Rows that break the contract in a file that still landed: kept with their reasons."""
         report = plan.inspection.report
         assert report is not None
-        lines = (json.dumps({"file": source, "raw_blob": f"{self.raw.container_name}/{plan.blob}"} | f.to_dict(),
-                            ensure_ascii=False) for f in report.row_findings)
-        self.quarantine.upload_blob(self._rejected_rows_blob(plan.blob), "\n".join(lines).encode("utf-8") + b"\n",
-                                    overwrite=True,
-                                    content_settings=ContentSettings(content_type="application/x-ndjson"))
+        lines = (
+            json.dumps(
+                {"file": source, "raw_blob": f"{self.raw.container_name}/{plan.blob}"} | f.to_dict(),
+                ensure_ascii=False,
+            )
+            for f in report.row_findings
+        )
+        self.quarantine.upload_blob(
+            self._rejected_rows_blob(plan.blob),
+            "\n".join(lines).encode("utf-8") + b"\n",
+            overwrite=True,
+            content_settings=ContentSettings(content_type="application/x-ndjson"),
+        )

@@ -17,10 +17,15 @@ def entity_state(service: BlobServiceClient, domain: str, entity: str, day: dt.d
     settings = get_settings()
     prefix = partition_prefix(domain, entity, day)
     with storage_guard(service, f"summarising {prefix}"):
-        raw = list(service.get_container_client(settings.raw_container).list_blobs(
-            name_starts_with=prefix, include=["metadata"]))
-        kept = [b.name for b in service.get_container_client(settings.quarantine_container).list_blobs(
-            name_starts_with=prefix)]
+        raw = list(
+            service.get_container_client(settings.raw_container).list_blobs(
+                name_starts_with=prefix, include=["metadata"]
+            )
+        )
+        kept = [
+            b.name
+            for b in service.get_container_client(settings.quarantine_container).list_blobs(name_starts_with=prefix)
+        ]
     quarantined = [name for name in kept if name.endswith(ERROR_SUFFIX)]
     rejected_rows = [name for name in kept if name.endswith(REJECTED_ROWS_SUFFIX)]
     return {
@@ -36,6 +41,8 @@ def entity_state(service: BlobServiceClient, domain: str, entity: str, day: dt.d
 def domain_state(service: BlobServiceClient, domain: str, entities: list[str], day: dt.date) -> dict[str, Any]:
     """Totals over the domain's entities plus one line per entity (the extra of a raw asset event)."""
     per_entity = {entity: entity_state(service, domain, entity, day) for entity in entities}
-    totals = {key: sum(state[key] for state in per_entity.values())
-              for key in ("files", "rows", "rejected_rows", "flagged", "quarantined")}
+    totals = {
+        key: sum(state[key] for state in per_entity.values())
+        for key in ("files", "rows", "rejected_rows", "flagged", "quarantined")
+    }
     return {"ingest_date": day.isoformat(), "domain": domain, **totals, "entities": per_entity}

@@ -46,9 +46,13 @@ def land_entity(domain: str, entity: str, **context: Any) -> dict[str, Any]:
     rejected = [o for o in result.outcomes if not o.in_raw]
     for outcome in rejected:
         log.warning("quarantined %s: %s", outcome.source, "; ".join(outcome.reasons))
-    return {"domain": domain, "entity": entity, "ingest_date": day.isoformat(), **result.counts(),
-            "quarantined_files": [{"file": o.source, "reason": o.reasons[0] if o.reasons else ""}
-                                  for o in rejected[:50]]}
+    return {
+        "domain": domain,
+        "entity": entity,
+        "ingest_date": day.isoformat(),
+        **result.counts(),
+        "quarantined_files": [{"file": o.source, "reason": o.reasons[0] if o.reasons else ""} for o in rejected[:50]],
+    }
 
 
 @task(multiple_outputs=False)
@@ -82,8 +86,15 @@ def publish_task(domain: str):
         event = context["outlet_events"][asset]
         event.extra = state
         event.add_partitions(day.isoformat())
-        log.info("%s for %s: %d files, %d rows, %d quarantined, %d rejected rows", asset.name, day,
-                 state["files"], state["rows"], state["quarantined"], state["rejected_rows"])
+        log.info(
+            "%s for %s: %d files, %d rows, %d quarantined, %d rejected rows",
+            asset.name,
+            day,
+            state["files"],
+            state["rows"],
+            state["quarantined"],
+            state["rejected_rows"],
+        )
         return state
 
     return publish
@@ -102,12 +113,20 @@ def landing_dag(domain: str, doc_md: str | None = None) -> DAG:
         tags=["landing", domain],
         default_args=DEFAULT_ARGS,
         doc_md=doc_md,
-        params={"date": Param(None, type=["null", "string"], format="date",
-                              description="Business date to land (YYYY-MM-DD); defaults to the run's partition.")},
+        params={
+            "date": Param(
+                None,
+                type=["null", "string"],
+                format="date",
+                description="Business date to land (YYYY-MM-DD); defaults to the run's partition.",
+            )
+        },
     )
     def landing() -> None:
-        entity_tasks = [land_entity.override(task_id=f"land_{c.entity}")(domain=domain, entity=c.entity)
-                        for c in contracts_of(domain)]
+        entity_tasks = [
+            land_entity.override(task_id=f"land_{c.entity}")(domain=domain, entity=c.entity)
+            for c in contracts_of(domain)
+        ]
         unknown = quarantine_unknown_entities(domain=domain)
         [*entity_tasks, unknown] >> publish_task(domain)()
 

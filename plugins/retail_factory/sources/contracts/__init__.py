@@ -8,9 +8,8 @@ equations) is checked later in the warehouse, row by row.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-
 import importlib
+from pathlib import Path
 
 from retail_factory.sources.contracts import producer, retail, supply
 from retail_factory.sources.contracts.model import Column, Contract, Finding, ValidationReport

@@ -174,8 +174,11 @@ class KeyTracker:
 
     def finish(self, report: ValidationReport) -> None:
         if self.truncated_at is not None:
-            report.add_warning("keys_not_checked", f"key uniqueness was checked on the first {self._kept:,} rows "
-                               "only (memory bound); the warehouse checks the rest")
+            report.add_warning(
+                "keys_not_checked",
+                f"key uniqueness was checked on the first {self._kept:,} rows "
+                "only (memory bound); the warehouse checks the rest",
+            )
         if not self._hashes:
             return
         hashes = np.concatenate(self._hashes)

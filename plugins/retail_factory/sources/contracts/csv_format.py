@@ -92,8 +92,12 @@ def _physical_rows(count: int, first: int, skipped: list[int]) -> np.ndarray:
     return rows
 
 
-def _batches(stream: BinaryIO, header: list[str], contract: Contract,
-             on_malformed_row: Callable[[pacsv.InvalidRow], str]) -> pacsv.CSVStreamingReader:
+def _batches(
+    stream: BinaryIO,
+    header: list[str],
+    contract: Contract,
+    on_malformed_row: Callable[[pacsv.InvalidRow], str],
+) -> pacsv.CSVStreamingReader:
     """Every column as text, block by block; rows with the wrong number of fields go to the handler."""
     return pacsv.open_csv(
         stream,

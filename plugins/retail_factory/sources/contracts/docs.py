@@ -15,6 +15,8 @@ FORMATS = {
     "epcis": "GS1 EPCIS 2.0 JSON / JSON-LD document",
 }
 
+KINDS = {"event": "each file adds rows", "snapshot": "each file restates the whole entity"}
+
 INTRODUCTION = """\
 # Data contracts
 
@@ -67,8 +69,7 @@ def _column_row(column: Column, prefix: str = "") -> list[str]:
     kind = column.type + (f" ({', '.join(column.enum)})" if column.enum else "")
     if column.max_length:
         kind += f", ≤ {column.max_length} chars"
-    rows = [f"| {name} | {kind} | {'yes' if column.required else 'no'} | {column.unit or ''} | "
-            f"{column.description} |"]
+    rows = [f"| {name} | {kind} | {'yes' if column.required else 'no'} | {column.unit or ''} | {column.description} |"]
     for child in column.fields:
         rows += _column_row(child, prefix=f"{prefix}{column.name}.")
     return rows
@@ -77,7 +78,9 @@ def _column_row(column: Column, prefix: str = "") -> list[str]:
 def _contract_section(contract: Contract) -> list[str]:
     fmt = FORMATS[contract.format]
     if contract.format == "csv":
-        fmt += f", `{contract.delimiter}` separated, decimal `{contract.decimal_separator}`, {contract.encoding.upper()}"
+        fmt += (
+            f", `{contract.delimiter}` separated, decimal `{contract.decimal_separator}`, {contract.encoding.upper()}"
+        )
     lines = [
         f"### {contract.name}",
         "",
@@ -87,7 +90,7 @@ def _contract_section(contract: Contract) -> list[str]:
         "|---|---|",
         f"| version | {contract.version} |",
         f"| format | {fmt} |",
-        f"| kind | {contract.kind} ({'each file adds rows' if contract.kind == 'event' else 'each file restates the whole entity'}) |",
+        f"| kind | {contract.kind} ({KINDS[contract.kind]}) |",
         f"| file name, e.g. | `{contract.file_example}` |",
     ]
     if contract.primary_key:
@@ -105,8 +108,16 @@ def _contract_section(contract: Contract) -> list[str]:
             lines += _column_row(column)
         lines.append("")
     if contract.format == "jsonl":
-        lines += ["<details><summary>JSON Schema of one line</summary>", "", "```json",
-                  json.dumps(json_schema(contract), indent=2, ensure_ascii=False), "```", "", "</details>", ""]
+        lines += [
+            "<details><summary>JSON Schema of one line</summary>",
+            "",
+            "```json",
+            json.dumps(json_schema(contract), indent=2, ensure_ascii=False),
+            "```",
+            "",
+            "</details>",
+            "",
+        ]
     return lines
 
 

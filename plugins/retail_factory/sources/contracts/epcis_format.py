@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 import json
 from collections.abc import Iterator
 from functools import lru_cache
@@ -71,7 +72,7 @@ def with_bare_cbv_words(document: Any) -> Any:
 
 
 def _event_position(path: list[Any]) -> int | None:
-    for previous, current in zip(path, path[1:], strict=False):
+    for previous, current in itertools.pairwise(path):
         if previous == "eventList" and isinstance(current, int):
             return current
     return None
@@ -145,8 +146,7 @@ def _report_schema_error(
     detail = cause.message if len(cause.message) <= 200 else "the value matches none of the allowed forms"
     report.add_file_error(
         "schema_violation",
-        f"{where}: {detail} (EPCIS 2.0 JSON Schema, rule '{cause.validator}'"
-        + (f" at {field})" if field else ")"),
+        f"{where}: {detail} (EPCIS 2.0 JSON Schema, rule '{cause.validator}'" + (f" at {field})" if field else ")"),
         row=None if position is None else position + 1,
         field=field,
         expected=f"{cause.validator}: {json.dumps(cause.validator_value)[:120]}",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,7 @@ def json_schema(contract: Contract) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(contract: Contract) -> Draft202012Validator:
     return Draft202012Validator(json_schema(contract), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
@@ -175,9 +175,13 @@ def validate_jsonl(path: Path, contract: Contract, ingest_date: dt.date | None =
         )
     for name, count in absent.items():
         if report.rows and count == report.rows:  # absent from every line: the export lost a column
-            report.add_file_error("missing_column", f"the required field '{name}' is in no line of the file. "
-                                  "Add it (see docs/contracts.md).", field=name, expected=f"a field named '{name}'",
-                                  found="absent from every line")
+            report.add_file_error(
+                "missing_column",
+                f"the required field '{name}' is in no line of the file. Add it (see docs/contracts.md).",
+                field=name,
+                expected=f"a field named '{name}'",
+                found="absent from every line",
+            )
     dates.finish(report)
     return report
 

@@ -27,7 +27,6 @@ from retail_factory.sources.contracts.values import (
 BATCH_ROWS = 64_000
 
 
-
 def _is_text(arrow_type: pa.DataType) -> bool:
     return pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type)
 

@@ -160,7 +160,10 @@ STOCK = Contract(
         Column("on_hand_qty", "integer", "Recorded units on hand at closing.", unit="units"),
         Column("waste_qty", "integer", "Units written off during the day (expired, damaged).", unit="units"),
         Column(
-            "adjustment_qty", "integer", "Correction from a physical count (+ found, − missing).", unit="units"
+            "adjustment_qty",
+            "integer",
+            "Correction from a physical count (+ found, − missing).",
+            unit="units",
         ),
         Column("is_counted", "boolean", "Whether the product was physically counted today."),
     ),
@@ -172,7 +175,9 @@ PROMOTIONS = Contract(
     version="1.0.0",
     format="csv",
     kind="event",
-    description="Promotions announced on the day (they start on a later date). A day with none sends a header-only file.",
+    description=(
+        "Promotions announced on the day (they start on a later date). A day with none sends a header-only file."
+    ),
     file_example="promotions_2025-01-06.csv",
     primary_key=("promo_id", "gtin"),
     business_date="announced_on",

@@ -52,11 +52,8 @@ def _prepare(out: Path) -> None:
     """Start from an empty output: replace an earlier simulation, never unrelated files."""
     for part in ("drop", "truth"):
         folder = out / part
-        if folder.exists() and any(folder.iterdir()):
-            if not (out / "truth" / "manifest.json").exists():
-                raise FileExistsError(
-                    f"{folder} is not empty and holds no earlier simulation; choose another --out folder"
-                )
+        if folder.exists() and any(folder.iterdir()) and not (out / "truth" / "manifest.json").exists():
+            raise FileExistsError(f"{folder} is not empty and holds no earlier simulation; choose another --out folder")
     for part in ("drop", "truth"):
         shutil.rmtree(out / part, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
@@ -93,11 +90,21 @@ def simulate(params: SimulationParams, progress: Callable[[dt.date, int], None] 
         if progress:
             progress(day, len(written))
     truth.promotions(chain.demand.promotions_seen, world)
-    summary = SimulationSummary(params.out, params.days, files, rows, len(truth.faults),
-                                round(time.perf_counter() - began, 1))
-    truth.finish({
-        "stores": params.stores, "products": params.products, "days": params.days,
-        "start": params.start.isoformat(), "seed": params.seed, "fault_rate": params.faults,
-        "series": world.n_series, "files": files, "rows": rows, "chain_gs1_prefix": world.chain_prefix,
-    })
+    summary = SimulationSummary(
+        params.out, params.days, files, rows, len(truth.faults), round(time.perf_counter() - began, 1)
+    )
+    truth.finish(
+        {
+            "stores": params.stores,
+            "products": params.products,
+            "days": params.days,
+            "start": params.start.isoformat(),
+            "seed": params.seed,
+            "fault_rate": params.faults,
+            "series": world.n_series,
+            "files": files,
+            "rows": rows,
+            "chain_gs1_prefix": world.chain_prefix,
+        }
+    )
     return summary

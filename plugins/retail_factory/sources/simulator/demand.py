@@ -58,16 +58,18 @@ class DemandModel:
             start = day + dt.timedelta(days=int(rng.integers(*PROMO_LEAD_DAYS)))
             length = 7 if rng.random() < 0.7 else 14
             fmt = "all" if rng.random() < 0.7 else ("hyper", "super", "proximity")[rng.integers(3)]
-            announced.append(Promotion(
-                promo_id=f"PR{day:%y%m%d}{self._promo_counter:04d}",
-                product=int(rng.integers(n_products)),
-                store_format=fmt,
-                start=start,
-                end=start + dt.timedelta(days=length - 1),
-                discount=float(DISCOUNTS[rng.integers(len(DISCOUNTS))]),
-                mechanism="price_cut" if rng.random() < 0.75 else "loyalty_card",
-                announced_on=day,
-            ))
+            announced.append(
+                Promotion(
+                    promo_id=f"PR{day:%y%m%d}{self._promo_counter:04d}",
+                    product=int(rng.integers(n_products)),
+                    store_format=fmt,
+                    start=start,
+                    end=start + dt.timedelta(days=length - 1),
+                    discount=float(DISCOUNTS[rng.integers(len(DISCOUNTS))]),
+                    mechanism="price_cut" if rng.random() < 0.75 else "loyalty_card",
+                    announced_on=day,
+                )
+            )
         self.promotions.extend(announced)
         self.promotions_seen.extend(announced)
         return announced
@@ -83,7 +85,8 @@ class DemandModel:
             for store in np.flatnonzero((self._store_format == promo.store_format) | (promo.store_format == "all")):
                 rows.append((int(store), promo.product, promo.promo_id, promo.discount, promo.mechanism))
         table = pd.DataFrame(rows, columns=["store", "product", "promo_id", "discount", "mechanism"]).astype(
-            {"store": np.int64, "product": np.int64, "discount": float})
+            {"store": np.int64, "product": np.int64, "discount": float}
+        )
         return table.sort_values("discount", ascending=False).drop_duplicates(["store", "product"])
 
     # --- demand ----------------------------------------------------------------------------

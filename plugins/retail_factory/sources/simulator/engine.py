@@ -98,16 +98,38 @@ class ChainSimulator:
         rec.producer_deliveries = arriving
         gtins = world.products["gtin"].to_numpy()
         for row in arriving[arriving["quantity"] > 0].itertuples():
-            rec.truth_flows.append({"date": day, "step": "to_warehouse", "from_gln": world.producers.at[row.producer,
-                                   "producer_gln"], "to_gln": world.warehouses.at[row.warehouse, "warehouse_gln"],
-                                    "gtin": gtins[row.product], "lot": row.lot, "quantity": float(row.quantity),
-                                    "uom": "EA", "sscc": row.sscc})
+            rec.truth_flows.append(
+                {
+                    "date": day,
+                    "step": "to_warehouse",
+                    "from_gln": world.producers.at[row.producer, "producer_gln"],
+                    "to_gln": world.warehouses.at[row.warehouse, "warehouse_gln"],
+                    "gtin": gtins[row.product],
+                    "lot": row.lot,
+                    "quantity": float(row.quantity),
+                    "uom": "EA",
+                    "sscc": row.sscc,
+                }
+            )
         for waste in self.warehouses.expire(day):
-            rec.truth_flows.append({"date": day, "step": "destroyed_at_warehouse", "from_gln": world.warehouses.at[
-                waste["warehouse"], "warehouse_gln"], "to_gln": None, "gtin": gtins[waste["product"]],
-                "lot": waste["lot"], "quantity": float(waste["quantity"]), "uom": "EA", "sscc": None})
-        orders = _pop(self.pending_store_orders, day, ["order_id", "order_line", "series", "store", "warehouse",
-                                                       "product", "quantity"])
+            rec.truth_flows.append(
+                {
+                    "date": day,
+                    "step": "destroyed_at_warehouse",
+                    "from_gln": world.warehouses.at[waste["warehouse"], "warehouse_gln"],
+                    "to_gln": None,
+                    "gtin": gtins[waste["product"]],
+                    "lot": waste["lot"],
+                    "quantity": float(waste["quantity"]),
+                    "uom": "EA",
+                    "sscc": None,
+                }
+            )
+        orders = _pop(
+            self.pending_store_orders,
+            day,
+            ["order_id", "order_line", "series", "store", "warehouse", "product", "quantity"],
+        )
         shipped = self.warehouses.ship(day, orders)
         # what could not be picked is cancelled: the store's system stops waiting for it
         picked = shipped.groupby("series")["quantity"].sum()
@@ -123,12 +145,15 @@ class ChainSimulator:
             shipped = shipped.assign(shipment_id=[], shipment_line=[], sscc=[], arrival=[])
             return shipped
         shipped = shipped.sort_values(["warehouse", "store", "product", "best_before"], kind="stable")
-        shipped["shipment_id"] = [f"SH{day:%y%m%d}W{w:02d}S{s:04d}" for w, s in
-                                  zip(shipped["warehouse"], shipped["store"], strict=True)]
+        shipped["shipment_id"] = [
+            f"SH{day:%y%m%d}W{w:02d}S{s:04d}" for w, s in zip(shipped["warehouse"], shipped["store"], strict=True)
+        ]
         shipped["shipment_line"] = shipped.groupby("shipment_id").cumcount() + 1
         cage = (shipped["shipment_line"] - 1) // 40
-        cages = {key: world.keys.sscc(world.chain_prefix) for key in
-                 sorted(set(zip(shipped["shipment_id"], cage, strict=True)))}
+        cages = {
+            key: world.keys.sscc(world.chain_prefix)
+            for key in sorted(set(zip(shipped["shipment_id"], cage, strict=True)))
+        }
         shipped["sscc"] = [cages[key] for key in zip(shipped["shipment_id"], cage, strict=True)]
         transit = stores["transit_days"].to_numpy()[shipped["store"].to_numpy()]
         late = {s: int(self.rng.random() < LATE_LORRY_RATE) for s in shipped["shipment_id"].unique()}
@@ -168,14 +193,24 @@ class ChainSimulator:
         world = self.world
         gtins = world.products["gtin"].to_numpy()
         for row in arriving.itertuples():
-            rec.truth_flows.append({"date": day, "step": "to_store", "from_gln": world.warehouses.at[
-                row.warehouse, "warehouse_gln"], "to_gln": world.stores.at[row.store, "store_gln"],
-                "gtin": gtins[row.product], "lot": row.lot, "quantity": float(row.physical), "uom": "EA",
-                "sscc": row.sscc})
+            rec.truth_flows.append(
+                {
+                    "date": day,
+                    "step": "to_store",
+                    "from_gln": world.warehouses.at[row.warehouse, "warehouse_gln"],
+                    "to_gln": world.stores.at[row.store, "store_gln"],
+                    "gtin": gtins[row.product],
+                    "lot": row.lot,
+                    "quantity": float(row.physical),
+                    "uom": "EA",
+                    "sscc": row.sscc,
+                }
+            )
         return received
 
-    def _trading_day(self, day: dt.date, open_stores: np.ndarray, received: dict[str, np.ndarray],
-                     rec: DayRecords) -> None:
+    def _trading_day(
+        self, day: dt.date, open_stores: np.ndarray, received: dict[str, np.ndarray], rec: DayRecords
+    ) -> None:
         world, shelves = self.world, self.shelves
         open_series = open_stores[world.series_store]
         recorded_open = shelves.recorded - received["recorded"]
@@ -193,22 +228,42 @@ class ChainSimulator:
         rec.pos = self._till_lines(day, sales, promos)
         store_glns = world.stores["store_gln"].to_numpy()[world.series_store]
         gtins = world.products["gtin"].to_numpy()[world.series_product]
-        rec.stock = pd.DataFrame({
-            "store": world.series_store, "snapshot_date": day, "store_gln": store_glns, "gtin": gtins,
-            "on_hand_qty": shelves.recorded, "waste_qty": waste, "adjustment_qty": adjustment,
-            "is_counted": counted,
-        })
-        rec.truth_series = pd.DataFrame({
-            "date": day, "store_gln": store_glns, "gtin": gtins, "is_store_open": open_series,
-            "expected_demand": np.round(expected, 4), "demand": demand, "sales": sales,
-            "lost_sales": demand - sales, "physical_open": physical_open,
-            "received_physical": received["physical"], "on_shelf_before_trading": on_shelf, "shrink": shrink,
-            "waste": waste, "physical_close": shelves.physical, "recorded_open": recorded_open,
-            "received_recorded": received["recorded"], "adjustment": adjustment,
-            "recorded_close": shelves.recorded.copy(),
-            "is_available": open_series & (on_shelf > 0),
-            "is_stockout": open_series & ((on_shelf == 0) | (demand > sales)),
-        })
+        rec.stock = pd.DataFrame(
+            {
+                "store": world.series_store,
+                "snapshot_date": day,
+                "store_gln": store_glns,
+                "gtin": gtins,
+                "on_hand_qty": shelves.recorded,
+                "waste_qty": waste,
+                "adjustment_qty": adjustment,
+                "is_counted": counted,
+            }
+        )
+        rec.truth_series = pd.DataFrame(
+            {
+                "date": day,
+                "store_gln": store_glns,
+                "gtin": gtins,
+                "is_store_open": open_series,
+                "expected_demand": np.round(expected, 4),
+                "demand": demand,
+                "sales": sales,
+                "lost_sales": demand - sales,
+                "physical_open": physical_open,
+                "received_physical": received["physical"],
+                "on_shelf_before_trading": on_shelf,
+                "shrink": shrink,
+                "waste": waste,
+                "physical_close": shelves.physical,
+                "recorded_open": recorded_open,
+                "received_recorded": received["recorded"],
+                "adjustment": adjustment,
+                "recorded_close": shelves.recorded.copy(),
+                "is_available": open_series & (on_shelf > 0),
+                "is_stockout": open_series & ((on_shelf == 0) | (demand > sales)),
+            }
+        )
 
     def _till_lines(self, day: dt.date, sales: np.ndarray, promos: pd.DataFrame) -> pd.DataFrame:
         world, rng = self.world, self.rng
@@ -238,20 +293,22 @@ class ChainSimulator:
         discount_amount = np.round(quantity * price * discount, 2)
         offset = utc_offset(day)
         hh, mm, ss = seconds // 3600, seconds % 3600 // 60, seconds % 60
-        return pd.DataFrame({
-            "store": store,
-            "store_gln": stores["store_gln"].to_numpy()[store],
-            "ticket_id": _join(f"T{day:%y%m%d}S", _zfill(store, 4), "-", _zfill(ticket, 5)),
-            "line_number": line_number + 1,
-            "sold_at": _join(f"{day.isoformat()}T", _zfill(hh, 2), ":", _zfill(mm, 2), ":", _zfill(ss, 2), offset),
-            "gtin": products["gtin"].to_numpy()[product],
-            "label": products["name"].to_numpy()[product],
-            "quantity": quantity,
-            "unit_price": price,
-            "discount_amount": discount_amount,
-            "line_amount": np.round(quantity * price - discount_amount, 2),
-            "promo_id": np.where(discount > 0, frame["promo_id"].to_numpy(), None),
-        })
+        return pd.DataFrame(
+            {
+                "store": store,
+                "store_gln": stores["store_gln"].to_numpy()[store],
+                "ticket_id": _join(f"T{day:%y%m%d}S", _zfill(store, 4), "-", _zfill(ticket, 5)),
+                "line_number": line_number + 1,
+                "sold_at": _join(f"{day.isoformat()}T", _zfill(hh, 2), ":", _zfill(mm, 2), ":", _zfill(ss, 2), offset),
+                "gtin": products["gtin"].to_numpy()[product],
+                "label": products["name"].to_numpy()[product],
+                "quantity": quantity,
+                "unit_price": price,
+                "discount_amount": discount_amount,
+                "line_amount": np.round(quantity * price - discount_amount, 2),
+                "promo_id": np.where(discount > 0, frame["promo_id"].to_numpy(), None),
+            }
+        )
 
     def _store_orders(self, day: dt.date, open_stores: np.ndarray, rec: DayRecords) -> None:
         world = self.world
@@ -259,12 +316,17 @@ class ChainSimulator:
         store = world.series_store[series]
         ship_day = next_logistics_day(day + dt.timedelta(days=1))
         transit = world.stores["transit_days"].to_numpy()[store]
-        orders = pd.DataFrame({
-            "order_id": [f"OR{day:%y%m%d}S{s:04d}" for s in store],
-            "series": series, "store": store, "warehouse": world.stores["warehouse_idx"].to_numpy()[store],
-            "product": world.series_product[series], "quantity": quantity,
-            "requested_delivery_date": [ship_day + dt.timedelta(days=int(t)) for t in transit],
-        })
+        orders = pd.DataFrame(
+            {
+                "order_id": [f"OR{day:%y%m%d}S{s:04d}" for s in store],
+                "series": series,
+                "store": store,
+                "warehouse": world.stores["warehouse_idx"].to_numpy()[store],
+                "product": world.series_product[series],
+                "quantity": quantity,
+                "requested_delivery_date": [ship_day + dt.timedelta(days=int(t)) for t in transit],
+            }
+        )
         orders["order_line"] = orders.groupby("order_id").cumcount() + 1
         rec.store_orders = orders
         self.pending_store_orders[ship_day].append(orders)

@@ -38,8 +38,9 @@ class EventFactory:
     def _event_id(self) -> str:
         return uuid.UUID(bytes=self.rng.bytes(16), version=4).urn
 
-    def _base(self, event_type: str, when: dt.datetime, biz_step: str, disposition: str | None,
-              read_point: str) -> dict[str, Any]:
+    def _base(
+        self, event_type: str, when: dt.datetime, biz_step: str, disposition: str | None, read_point: str
+    ) -> dict[str, Any]:
         offset = when.strftime("%z")
         event: dict[str, Any] = {
             "type": event_type,
@@ -57,12 +58,21 @@ class EventFactory:
             event["bizLocation"] = {"id": read_point}
         return event
 
-    def object_event(self, when: dt.datetime, biz_step: str, disposition: str, read_point: str, *,
-                     action: str = "OBSERVE", epcs: list[str] | None = None,
-                     quantities: list[dict[str, Any]] | None = None, sources: list[dict[str, str]] | None = None,
-                     destinations: list[dict[str, str]] | None = None,
-                     transactions: list[dict[str, str]] | None = None,
-                     ilmd: dict[str, Any] | None = None) -> dict[str, Any]:
+    def object_event(
+        self,
+        when: dt.datetime,
+        biz_step: str,
+        disposition: str,
+        read_point: str,
+        *,
+        action: str = "OBSERVE",
+        epcs: list[str] | None = None,
+        quantities: list[dict[str, Any]] | None = None,
+        sources: list[dict[str, str]] | None = None,
+        destinations: list[dict[str, str]] | None = None,
+        transactions: list[dict[str, str]] | None = None,
+        ilmd: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         event = self._base("ObjectEvent", when, biz_step, disposition, read_point)
         event["action"] = action
         event["epcList"] = epcs or []
@@ -78,8 +88,9 @@ class EventFactory:
             event["ilmd"] = ilmd
         return event
 
-    def aggregation_event(self, when: dt.datetime, read_point: str, parent: str,
-                          children: list[dict[str, Any]]) -> dict[str, Any]:
+    def aggregation_event(
+        self, when: dt.datetime, read_point: str, parent: str, children: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         event = self._base("AggregationEvent", when, "packing", "in_progress", read_point)
         event["action"] = "ADD"
         event["parentID"] = parent
@@ -87,8 +98,14 @@ class EventFactory:
         event["childQuantityList"] = children
         return event
 
-    def transformation_event(self, when: dt.datetime, read_point: str, inputs: list[dict[str, Any]],
-                             outputs: list[dict[str, Any]], ilmd: dict[str, Any]) -> dict[str, Any]:
+    def transformation_event(
+        self,
+        when: dt.datetime,
+        read_point: str,
+        inputs: list[dict[str, Any]],
+        outputs: list[dict[str, Any]],
+        ilmd: dict[str, Any],
+    ) -> dict[str, Any]:
         event = self._base("TransformationEvent", when, "commissioning", "active", read_point)
         event["inputQuantityList"] = inputs
         event["outputQuantityList"] = outputs

@@ -59,6 +59,7 @@ def _typed_columns(contract: Contract, types: tuple[str, ...]) -> list[str]:
 
 # --- the faults: each takes (file, rng) and returns (path of the faulty file, detail, expected) ------
 
+
 def empty_file(file: WrittenFile, rng: np.random.Generator) -> tuple[Path, str, str]:
     file.path.write_bytes(b"")
     return file.path, "the file was emptied (0 bytes)", QUARANTINED
@@ -103,8 +104,10 @@ def missing_column(file: WrittenFile, rng: np.random.Generator) -> tuple[Path, s
         pq.write_table(table.drop_columns([dropped]), file.path)
     else:
         lines = [json.loads(x) for x in file.path.read_text(encoding="utf-8").splitlines() if x.strip()]
-        file.path.write_text("".join(json.dumps({k: v for k, v in r.items() if k != dropped}, ensure_ascii=False)
-                                     + "\n" for r in lines), encoding="utf-8")
+        file.path.write_text(
+            "".join(json.dumps({k: v for k, v in r.items() if k != dropped}, ensure_ascii=False) + "\n" for r in lines),
+            encoding="utf-8",
+        )
     return file.path, f"required column '{dropped}' removed", QUARANTINED
 
 
@@ -112,14 +115,15 @@ def extra_column(file: WrittenFile, rng: np.random.Generator) -> tuple[Path, str
     fmt, name = file.contract.format, "commentaire_magasin"
     if fmt == "csv":
         rows = _read_csv(file.path, file.contract)
-        _write_csv(file.path, [rows[0] + [name]] + [r + ["RAS"] for r in rows[1:]], file.contract.delimiter)
+        _write_csv(file.path, [rows[0] + [name]] + [[*r, "RAS"] for r in rows[1:]], file.contract.delimiter)
     elif fmt == "parquet":
         table = pq.read_table(file.path)
         pq.write_table(table.append_column(name, pa.array(["RAS"] * table.num_rows)), file.path)
     else:
         lines = [json.loads(x) for x in file.path.read_text(encoding="utf-8").splitlines() if x.strip()]
-        file.path.write_text("".join(json.dumps(r | {name: "RAS"}, ensure_ascii=False) + "\n" for r in lines),
-                             encoding="utf-8")
+        file.path.write_text(
+            "".join(json.dumps(r | {name: "RAS"}, ensure_ascii=False) + "\n" for r in lines), encoding="utf-8"
+        )
     return file.path, f"unknown column '{name}' added", FLAGGED
 
 
@@ -228,10 +232,17 @@ FAULTS: dict[str, tuple[tuple[str, ...], Callable[[WrittenFile], bool], Callable
     "extra_column": (("csv", "parquet", "jsonl"), lambda f: True, extra_column),
     "bad_values": (("csv",), _has_rows, bad_values),
     "decimal_point": (("csv",), _has_decimals, decimal_point),
-    "wrong_type_column": (("parquet",), lambda f: bool(_typed_columns(f.contract, ("integer",))), wrong_type_column),
+    "wrong_type_column": (
+        ("parquet",),
+        lambda f: bool(_typed_columns(f.contract, ("integer",))),
+        wrong_type_column,
+    ),
     "duplicate_file": (("csv", "parquet", "jsonl", "epcis"), lambda f: True, duplicate_file),
-    "wrong_date_folder": (("csv", "parquet", "jsonl"), lambda f: f.contract.business_date is not None,
-                          wrong_date_folder),
+    "wrong_date_folder": (
+        ("csv", "parquet", "jsonl"),
+        lambda f: f.contract.business_date is not None,
+        wrong_date_folder,
+    ),
     "odd_file_name": (("csv", "parquet", "jsonl", "epcis"), lambda f: True, odd_file_name),
     "epcis_schema_invalid": (("epcis",), lambda f: True, epcis_schema_invalid),
     "epcis_unknown_bizstep": (("epcis",), lambda f: True, epcis_unknown_bizstep),
@@ -245,12 +256,20 @@ def applicable_faults(file: WrittenFile) -> list[str]:
 def inject(kind: str, file: WrittenFile, out: Path, day: str, rng: np.random.Generator) -> InjectedFault:
     """Apply one fault kind to a written file and say what the landing must do with it."""
     path, detail, expected = FAULTS[kind][2](file, rng)
-    return InjectedFault(day, file.contract.domain, file.contract.entity, kind, path.relative_to(out).as_posix(),
-                         expected, detail)
+    return InjectedFault(
+        day,
+        file.contract.domain,
+        file.contract.entity,
+        kind,
+        path.relative_to(out).as_posix(),
+        expected,
+        detail,
+    )
 
 
-def inject_at_rate(files: list[WrittenFile], rate: float, out: Path, day: str,
-                   rng: np.random.Generator) -> list[InjectedFault]:
+def inject_at_rate(
+    files: list[WrittenFile], rate: float, out: Path, day: str, rng: np.random.Generator
+) -> list[InjectedFault]:
     """Each file gets, with probability ``rate``, one fault among those that apply to it."""
     injected = []
     for file in files:

@@ -108,27 +108,57 @@ class OwnPlants:
         output_kg = sum(unit_kg[p] * n for p, n in units.items())
         process_yield = float(self.rng.uniform(*YIELD[plant]))
         inputs = {"dairy": self._collect_milk, "fruit": self._take_fruit, "bakery": self._take_flour}[plant](
-            day, output_kg / process_yield, plant_gln, out)
+            day, output_kg / process_yield, plant_gln, out
+        )
 
         gtins = products["gtin"].to_numpy()
         outputs = [quantity(gs1.lgtin_urn(gtins[p], lot, PREFIX_LENGTH), n) for p, n in sorted(units.items())]
         best_before = {p: day + dt.timedelta(days=int(products.at[p, "shelf_life_days"])) for p in units}
         transformation = self.events.transformation_event(
-            local_time(day, 10), self.sgln(plant_gln), [q for q, _ in inputs], outputs,
-            {"cbvmda:bestBeforeDate": min(best_before.values()).isoformat(), "cbvmda:countryOfOrigin": "FR"})
+            local_time(day, 10),
+            self.sgln(plant_gln),
+            [q for q, _ in inputs],
+            outputs,
+            {"cbvmda:bestBeforeDate": min(best_before.values()).isoformat(), "cbvmda:countryOfOrigin": "FR"},
+        )
         out.events[plant_idx].append(transformation)
         for element, kg in inputs:
-            out.transformations.append({"event_id": transformation["eventID"], "plant": plant, "direction": "input",
-                                        "epc_class": element["epcClass"], "quantity": element["quantity"],
-                                        "uom": element.get("uom"), "kg": kg, "max_yield": MAX_YIELD[plant]})
+            out.transformations.append(
+                {
+                    "event_id": transformation["eventID"],
+                    "plant": plant,
+                    "direction": "input",
+                    "epc_class": element["epcClass"],
+                    "quantity": element["quantity"],
+                    "uom": element.get("uom"),
+                    "kg": kg,
+                    "max_yield": MAX_YIELD[plant],
+                }
+            )
         for p, n in sorted(units.items()):
-            out.transformations.append({"event_id": transformation["eventID"], "plant": plant, "direction": "output",
-                                        "epc_class": gs1.lgtin_urn(gtins[p], lot, PREFIX_LENGTH), "quantity": n,
-                                        "uom": None, "kg": unit_kg[p] * n, "max_yield": MAX_YIELD[plant]})
+            out.transformations.append(
+                {
+                    "event_id": transformation["eventID"],
+                    "plant": plant,
+                    "direction": "output",
+                    "epc_class": gs1.lgtin_urn(gtins[p], lot, PREFIX_LENGTH),
+                    "quantity": n,
+                    "uom": None,
+                    "kg": unit_kg[p] * n,
+                    "max_yield": MAX_YIELD[plant],
+                }
+            )
         self._pack_and_ship(day, plant_idx, orders, lot, best_before, out)
 
-    def _pack_and_ship(self, day: dt.date, plant_idx: int, orders: list[Any], lot: str,
-                       best_before: dict[int, dt.date], out: DayOutput) -> None:
+    def _pack_and_ship(
+        self,
+        day: dt.date,
+        plant_idx: int,
+        orders: list[Any],
+        lot: str,
+        best_before: dict[int, dt.date],
+        out: DayOutput,
+    ) -> None:
         world, gtins = self.world, self.world.products["gtin"].to_numpy()
         plant_gln = self.gln[plant_idx]
         by_warehouse: dict[int, list[Any]] = defaultdict(list)
@@ -138,51 +168,136 @@ class OwnPlants:
             warehouse_gln = world.warehouses.at[w, "warehouse_gln"]
             sscc = world.keys.sscc(world.chain_prefix)
             sscc_urn = gs1.sscc_urn(sscc, PREFIX_LENGTH)
-            children = [quantity(gs1.lgtin_urn(gtins[o.product], lot, PREFIX_LENGTH), int(o.quantity))
-                        for o in warehouse_orders]
+            children = [
+                quantity(gs1.lgtin_urn(gtins[o.product], lot, PREFIX_LENGTH), int(o.quantity)) for o in warehouse_orders
+            ]
             out.events[plant_idx].append(
-                self.events.aggregation_event(local_time(day, 14), self.sgln(plant_gln), sscc_urn, children))
+                self.events.aggregation_event(local_time(day, 14), self.sgln(plant_gln), sscc_urn, children)
+            )
             delivery_id = f"DA{day:%y%m%d}{plant_idx:02d}{w:02d}"
-            transactions = [{"type": "po", "bizTransaction": f"urn:epcglobal:cbv:bt:{warehouse_gln}:{o.po_id}"}
-                            for o in {o.po_id: o for o in warehouse_orders}.values()]
+            transactions = [
+                {"type": "po", "bizTransaction": f"urn:epcglobal:cbv:bt:{warehouse_gln}:{o.po_id}"}
+                for o in {o.po_id: o for o in warehouse_orders}.values()
+            ]
             transactions.append({"type": "desadv", "bizTransaction": f"urn:epcglobal:cbv:bt:{plant_gln}:{delivery_id}"})
-            out.events[plant_idx].append(self.events.object_event(
-                local_time(day, 16), "shipping", "in_transit", self.sgln(plant_gln), epcs=[sscc_urn],
-                transactions=transactions,
-                sources=[party("source", "owning_party", self.pgln(plant_gln)),
-                         party("source", "location", self.sgln(plant_gln))],
-                destinations=[party("destination", "owning_party", self.pgln(world.chain_gln)),
-                              party("destination", "location", self.sgln(warehouse_gln))]))
+            out.events[plant_idx].append(
+                self.events.object_event(
+                    local_time(day, 16),
+                    "shipping",
+                    "in_transit",
+                    self.sgln(plant_gln),
+                    epcs=[sscc_urn],
+                    transactions=transactions,
+                    sources=[
+                        party("source", "owning_party", self.pgln(plant_gln)),
+                        party("source", "location", self.sgln(plant_gln)),
+                    ],
+                    destinations=[
+                        party("destination", "owning_party", self.pgln(world.chain_gln)),
+                        party("destination", "location", self.sgln(warehouse_gln)),
+                    ],
+                )
+            )
             for o in warehouse_orders:
-                out.deliveries.append((w, plant_idx, o.product, o.po_id, o.po_line, int(o.quantity),
-                                       int(o.quantity), lot, day, best_before[o.product], o.due_date, sscc))
-                out.flows.append({"date": day, "step": "ship_to_warehouse", "from_gln": plant_gln,
-                                  "to_gln": warehouse_gln, "gtin": gtins[o.product], "lot": lot,
-                                  "quantity": int(o.quantity), "uom": "EA", "sscc": sscc})
+                out.deliveries.append(
+                    (
+                        w,
+                        plant_idx,
+                        o.product,
+                        o.po_id,
+                        o.po_line,
+                        int(o.quantity),
+                        int(o.quantity),
+                        lot,
+                        day,
+                        best_before[o.product],
+                        o.due_date,
+                        sscc,
+                    )
+                )
+                out.flows.append(
+                    {
+                        "date": day,
+                        "step": "ship_to_warehouse",
+                        "from_gln": plant_gln,
+                        "to_gln": warehouse_gln,
+                        "gtin": gtins[o.product],
+                        "lot": lot,
+                        "quantity": int(o.quantity),
+                        "uom": "EA",
+                        "sscc": sscc,
+                    }
+                )
 
     # --- raw materials -----------------------------------------------------------------------
-    def _ship_material(self, day: dt.date, role: str, source_gln: str, lot: str, amount: float, uom: str,
-                       plant_gln: str, commission: bool, out: DayOutput) -> dict[str, Any]:
+    def _ship_material(
+        self,
+        day: dt.date,
+        role: str,
+        source_gln: str,
+        lot: str,
+        amount: float,
+        uom: str,
+        plant_gln: str,
+        commission: bool,
+        out: DayOutput,
+    ) -> dict[str, Any]:
         """A farm's or mill's lot is (commissioned,) shipped to the plant and received there."""
         coop = self.producer_index[role]
         element = quantity(self.material_class(role, lot), round(amount, 1), uom)
         if commission:
-            out.events[coop].append(self.events.object_event(
-                local_time(day, 5, 30), "commissioning", "active", self.sgln(source_gln), action="ADD",
-                quantities=[element], ilmd={"cbvmda:countryOfOrigin": "FR"}))
-        out.events[coop].append(self.events.object_event(
-            local_time(day, 6, 30), "shipping", "in_transit", self.sgln(source_gln), quantities=[element],
-            sources=[party("source", "owning_party", self.pgln(source_gln)),
-                     party("source", "location", self.sgln(source_gln))],
-            destinations=[party("destination", "owning_party", self.pgln(plant_gln)),
-                          party("destination", "location", self.sgln(plant_gln))]))
+            out.events[coop].append(
+                self.events.object_event(
+                    local_time(day, 5, 30),
+                    "commissioning",
+                    "active",
+                    self.sgln(source_gln),
+                    action="ADD",
+                    quantities=[element],
+                    ilmd={"cbvmda:countryOfOrigin": "FR"},
+                )
+            )
+        out.events[coop].append(
+            self.events.object_event(
+                local_time(day, 6, 30),
+                "shipping",
+                "in_transit",
+                self.sgln(source_gln),
+                quantities=[element],
+                sources=[
+                    party("source", "owning_party", self.pgln(source_gln)),
+                    party("source", "location", self.sgln(source_gln)),
+                ],
+                destinations=[
+                    party("destination", "owning_party", self.pgln(plant_gln)),
+                    party("destination", "location", self.sgln(plant_gln)),
+                ],
+            )
+        )
         plant_idx = int(np.flatnonzero(self.gln == plant_gln)[0])
-        out.events[plant_idx].append(self.events.object_event(
-            local_time(day, 7, 30), "receiving", "in_progress", self.sgln(plant_gln), quantities=[element],
-            sources=[party("source", "location", self.sgln(source_gln))]))
-        out.flows.append({"date": day, "step": "to_plant", "from_gln": source_gln, "to_gln": plant_gln,
-                          "gtin": self.material.loc[role, "gtin"], "lot": lot, "quantity": round(amount, 1),
-                          "uom": uom, "sscc": None})
+        out.events[plant_idx].append(
+            self.events.object_event(
+                local_time(day, 7, 30),
+                "receiving",
+                "in_progress",
+                self.sgln(plant_gln),
+                quantities=[element],
+                sources=[party("source", "location", self.sgln(source_gln))],
+            )
+        )
+        out.flows.append(
+            {
+                "date": day,
+                "step": "to_plant",
+                "from_gln": source_gln,
+                "to_gln": plant_gln,
+                "gtin": self.material.loc[role, "gtin"],
+                "lot": lot,
+                "quantity": round(amount, 1),
+                "uom": uom,
+                "sscc": None,
+            }
+        )
         return element
 
     def _collect_milk(self, day: dt.date, litres: float, plant_gln: str, out: DayOutput):
@@ -192,8 +307,9 @@ class OwnPlants:
         inputs = []
         for (farm_no, farm), share in zip(enumerate(farms.itertuples()), shares, strict=True):
             lot = f"F{farm_no + 1:02d}{day:%y%m%d}"
-            element = self._ship_material(day, "dairy_coop", farm.farm_gln, lot, litres * share, "LTR", plant_gln,
-                                          True, out)
+            element = self._ship_material(
+                day, "dairy_coop", farm.farm_gln, lot, litres * share, "LTR", plant_gln, True, out
+            )
             inputs.append((element, element["quantity"]))
         return inputs
 

@@ -40,14 +40,16 @@ class StoreShelves:
         self.shelf_life = products["shelf_life_days"].to_numpy()[product]
         self.perishable = self.shelf_life <= LONG_LIFE - 1
         self.case = products["case_size"].to_numpy()[product]
-        self.shrink_probability = (products["shrink"].to_numpy()[product]
-                                   * np.clip(np.sqrt(world.series_rate), 0.3, 3.0))
+        self.shrink_probability = products["shrink"].to_numpy()[product] * np.clip(np.sqrt(world.series_rate), 0.3, 3.0)
         n = world.n_series
         self.forecast = world.series_rate.copy()  # the store system's smoothed daily sales
         start = np.ceil(self.order_up_to(np.full(n, 4)) * rng.uniform(0.4, 1.0, n)).astype(np.int64)
         self.buckets = np.zeros((n, BUCKETS), dtype=np.int32)
-        life = np.where(self.perishable, np.maximum(1, (self.shelf_life * rng.uniform(0.3, 0.9, n))).astype(int),
-                        LONG_LIFE)
+        life = np.where(
+            self.perishable,
+            np.maximum(1, (self.shelf_life * rng.uniform(0.3, 0.9, n))).astype(int),
+            LONG_LIFE,
+        )
         self.buckets[np.arange(n), life] = start
         self.recorded = start.copy()
         self.on_order = np.zeros(n, dtype=np.int64)
@@ -140,4 +142,3 @@ def split_into_lines(units: np.ndarray, per_line: np.ndarray) -> tuple[np.ndarra
 
 def hours_of_trading(store_format: str) -> tuple[int, int]:
     return (7 * 3600, 21 * 3600) if store_format == "proximity" else (8 * 3600 + 1800, 21 * 3600)
-

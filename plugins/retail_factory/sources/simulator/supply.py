@@ -56,8 +56,17 @@ class Warehouses:
         for w, p in zip(*np.nonzero(self.outflow), strict=True):
             quantity = int(np.ceil(self.outflow[w, p] * 6 / self.case[p]) * self.case[p])
             produced = first_day - dt.timedelta(days=int(rng.integers(1, max(2, self.shelf_life[p] // 3))))
-            self._store_lot(w, p, Lot(f"L{produced:%y%j}I", quantity, produced + dt.timedelta(
-                days=int(self.shelf_life[p])), produced, world.keys.sscc(world.chain_prefix)))
+            self._store_lot(
+                w,
+                p,
+                Lot(
+                    f"L{produced:%y%j}I",
+                    quantity,
+                    produced + dt.timedelta(days=int(self.shelf_life[p])),
+                    produced,
+                    world.keys.sscc(world.chain_prefix),
+                ),
+            )
 
     def _store_lot(self, w: int, p: int, lot: Lot) -> None:
         lots = self.lots[(w, p)]
@@ -101,8 +110,19 @@ class Warehouses:
                 while wanted > 0 and lots:
                     lot = lots[0]
                     take = min(wanted, lot.quantity)
-                    lines.append((order.order_id, order.order_line, order.series, order.store, w, p,
-                                  lot.lot, lot.best_before, take))
+                    lines.append(
+                        (
+                            order.order_id,
+                            order.order_line,
+                            order.series,
+                            order.store,
+                            w,
+                            p,
+                            lot.lot,
+                            lot.best_before,
+                            take,
+                        )
+                    )
                     lot.quantity -= take
                     wanted -= take
                     if lot.quantity == 0:
@@ -111,8 +131,20 @@ class Warehouses:
                 asked_today[w, p] += int(order.quantity)
         # learn from what stores asked for, not from what could be shipped (that would hide shortages)
         self.outflow = 0.85 * self.outflow + 0.15 * asked_today * 7 / 6
-        return pd.DataFrame(lines, columns=["order_id", "order_line", "series", "store", "warehouse", "product",
-                                            "lot", "best_before", "quantity"])
+        return pd.DataFrame(
+            lines,
+            columns=[
+                "order_id",
+                "order_line",
+                "series",
+                "store",
+                "warehouse",
+                "product",
+                "lot",
+                "best_before",
+                "quantity",
+            ],
+        )
 
     # --- from the producers -------------------------------------------------------------------
     def replenish(self, day: dt.date) -> pd.DataFrame:
@@ -139,9 +171,11 @@ class Warehouses:
             due = next_logistics_day(day + dt.timedelta(days=int(lead[p])))
             rows.append((w, producer, p, quantity, due))
         orders = pd.DataFrame(rows, columns=["warehouse", "producer", "product", "quantity", "due_date"]).astype(
-            {"warehouse": np.int64, "producer": np.int64, "product": np.int64, "quantity": np.int64})
-        orders["po_id"] = [f"PO{day:%y%m%d}W{w:02d}P{pr:03d}" for w, pr in zip(orders["warehouse"],
-                                                                               orders["producer"], strict=True)]
+            {"warehouse": np.int64, "producer": np.int64, "product": np.int64, "quantity": np.int64}
+        )
+        orders["po_id"] = [
+            f"PO{day:%y%m%d}W{w:02d}P{pr:03d}" for w, pr in zip(orders["warehouse"], orders["producer"], strict=True)
+        ]
         orders["po_line"] = orders.groupby("po_id").cumcount() + 1
         return orders
 
@@ -162,12 +196,36 @@ class Warehouses:
                 arrival = next_logistics_day(arrival + dt.timedelta(days=1))
             age = int(rng.integers(0, 2)) if self.fresh[p] else int(rng.integers(5, max(6, self.shelf_life[p] // 6)))
             produced = arrival - dt.timedelta(days=age)
-            rows.append((order.warehouse, order.producer, p, order.po_id, order.po_line, order.quantity, delivered,
-                         f"L{produced:%y%j}{'ABCDEFGH'[order.producer % 8]}", produced,
-                         produced + dt.timedelta(days=int(self.shelf_life[p])), arrival,
-                         keys.sscc(prefixes[order.producer])))
+            rows.append(
+                (
+                    order.warehouse,
+                    order.producer,
+                    p,
+                    order.po_id,
+                    order.po_line,
+                    order.quantity,
+                    delivered,
+                    f"L{produced:%y%j}{'ABCDEFGH'[order.producer % 8]}",
+                    produced,
+                    produced + dt.timedelta(days=int(self.shelf_life[p])),
+                    arrival,
+                    keys.sscc(prefixes[order.producer]),
+                )
+            )
         return pd.DataFrame(rows, columns=DELIVERY_COLUMNS)
 
 
-DELIVERY_COLUMNS = ["warehouse", "producer", "product", "po_id", "po_line", "ordered", "quantity", "lot",
-                    "production_date", "best_before", "arrival", "sscc"]
+DELIVERY_COLUMNS = [
+    "warehouse",
+    "producer",
+    "product",
+    "po_id",
+    "po_line",
+    "ordered",
+    "quantity",
+    "lot",
+    "production_date",
+    "best_before",
+    "arrival",
+    "sscc",
+]

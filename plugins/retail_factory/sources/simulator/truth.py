@@ -36,7 +36,8 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     for column in frame.columns:
         if frame[column].dtype == object and frame[column].map(lambda v: isinstance(v, (list, dict, np.ndarray))).any():
             frame[column] = frame[column].map(
-                lambda v: json.dumps(v.tolist() if isinstance(v, np.ndarray) else v, ensure_ascii=False))
+                lambda v: json.dumps(v.tolist() if isinstance(v, np.ndarray) else v, ensure_ascii=False)
+            )
     return frame
 
 
@@ -54,30 +55,64 @@ class TruthWriter:
     def world(self, world: World) -> None:
         for name in ("stores", "warehouses", "producers", "farms", "products", "materials"):
             self._write(f"world/{name}.parquet", getattr(world, name))
-        self._write("world/series.parquet", pd.DataFrame({
-            "store_gln": world.stores["store_gln"].to_numpy()[world.series_store],
-            "gtin": world.products["gtin"].to_numpy()[world.series_product],
-            "base_rate": world.series_rate,
-        }))
+        self._write(
+            "world/series.parquet",
+            pd.DataFrame(
+                {
+                    "store_gln": world.stores["store_gln"].to_numpy()[world.series_store],
+                    "gtin": world.products["gtin"].to_numpy()[world.series_product],
+                    "base_rate": world.series_rate,
+                }
+            ),
+        )
 
     def day(self, rec: DayRecords) -> None:
         name = f"date={rec.day.isoformat()}.parquet"
         self._write(f"series/{name}", rec.truth_series)
-        flows = pd.DataFrame(rec.truth_flows, columns=["date", "step", "from_gln", "to_gln", "gtin", "lot",
-                                                       "quantity", "uom", "sscc"])
+        flows = pd.DataFrame(
+            rec.truth_flows,
+            columns=["date", "step", "from_gln", "to_gln", "gtin", "lot", "quantity", "uom", "sscc"],
+        )
         self._write(f"lot_flows/{name}", flows.astype({"quantity": float}))
-        transformations = pd.DataFrame(rec.truth_transformations, columns=[
-            "event_id", "plant", "direction", "epc_class", "quantity", "uom", "kg", "max_yield"])
-        self._write(f"transformations/{name}", transformations.astype({"quantity": float, "kg": float,
-                                                                        "max_yield": float}))
+        transformations = pd.DataFrame(
+            rec.truth_transformations,
+            columns=["event_id", "plant", "direction", "epc_class", "quantity", "uom", "kg", "max_yield"],
+        )
+        self._write(
+            f"transformations/{name}",
+            transformations.astype({"quantity": float, "kg": float, "max_yield": float}),
+        )
 
     def promotions(self, promotions: list[Promotion], world: World) -> None:
         gtins = world.products["gtin"].to_numpy()
-        self._write("promotions.parquet", pd.DataFrame([{
-            "promo_id": p.promo_id, "gtin": gtins[p.product], "store_format": p.store_format, "start_date": p.start,
-            "end_date": p.end, "discount": p.discount, "mechanism": p.mechanism, "announced_on": p.announced_on,
-        } for p in promotions], columns=["promo_id", "gtin", "store_format", "start_date", "end_date", "discount",
-                                         "mechanism", "announced_on"]))
+        self._write(
+            "promotions.parquet",
+            pd.DataFrame(
+                [
+                    {
+                        "promo_id": p.promo_id,
+                        "gtin": gtins[p.product],
+                        "store_format": p.store_format,
+                        "start_date": p.start,
+                        "end_date": p.end,
+                        "discount": p.discount,
+                        "mechanism": p.mechanism,
+                        "announced_on": p.announced_on,
+                    }
+                    for p in promotions
+                ],
+                columns=[
+                    "promo_id",
+                    "gtin",
+                    "store_format",
+                    "start_date",
+                    "end_date",
+                    "discount",
+                    "mechanism",
+                    "announced_on",
+                ],
+            ),
+        )
 
     def add_faults(self, faults: list[InjectedFault]) -> None:
         self.faults.extend(faults)

@@ -18,19 +18,41 @@ OWN_BRAND = "Terres d'Ici"
 
 # Region → (weight, [(city, postal code, latitude, longitude)])
 REGIONS: dict[str, tuple[float, list[tuple[str, str, float, float]]]] = {
-    "Île-de-France": (0.19, [("Paris", "75011", 48.857, 2.380), ("Versailles", "78000", 48.805, 2.120),
-                             ("Créteil", "94000", 48.790, 2.455), ("Saint-Denis", "93200", 48.936, 2.357)]),
-    "Auvergne-Rhône-Alpes": (0.12, [("Lyon", "69003", 45.760, 4.850), ("Grenoble", "38000", 45.188, 5.724),
-                                    ("Clermont-Ferrand", "63000", 45.777, 3.087)]),
+    "Île-de-France": (
+        0.19,
+        [
+            ("Paris", "75011", 48.857, 2.380),
+            ("Versailles", "78000", 48.805, 2.120),
+            ("Créteil", "94000", 48.790, 2.455),
+            ("Saint-Denis", "93200", 48.936, 2.357),
+        ],
+    ),
+    "Auvergne-Rhône-Alpes": (
+        0.12,
+        [
+            ("Lyon", "69003", 45.760, 4.850),
+            ("Grenoble", "38000", 45.188, 5.724),
+            ("Clermont-Ferrand", "63000", 45.777, 3.087),
+        ],
+    ),
     "Hauts-de-France": (0.09, [("Lille", "59000", 50.629, 3.057), ("Amiens", "80000", 49.894, 2.296)]),
-    "Nouvelle-Aquitaine": (0.09, [("Bordeaux", "33000", 44.837, -0.579), ("Limoges", "87000", 45.833, 1.261)]),
+    "Nouvelle-Aquitaine": (
+        0.09,
+        [("Bordeaux", "33000", 44.837, -0.579), ("Limoges", "87000", 45.833, 1.261)],
+    ),
     "Occitanie": (0.09, [("Toulouse", "31000", 43.604, 1.444), ("Montpellier", "34000", 43.611, 3.877)]),
     "Grand Est": (0.08, [("Strasbourg", "67000", 48.573, 7.752), ("Reims", "51100", 49.258, 4.032)]),
-    "Provence-Alpes-Côte d'Azur": (0.08, [("Marseille", "13001", 43.296, 5.370), ("Nice", "06000", 43.710, 7.262)]),
+    "Provence-Alpes-Côte d'Azur": (
+        0.08,
+        [("Marseille", "13001", 43.296, 5.370), ("Nice", "06000", 43.710, 7.262)],
+    ),
     "Pays de la Loire": (0.06, [("Nantes", "44000", 47.218, -1.553), ("Angers", "49000", 47.478, -0.563)]),
     "Bretagne": (0.05, [("Rennes", "35000", 48.117, -1.678), ("Brest", "29200", 48.390, -4.486)]),
     "Normandie": (0.05, [("Rouen", "76000", 49.443, 1.099), ("Caen", "14000", 49.182, -0.370)]),
-    "Bourgogne-Franche-Comté": (0.04, [("Dijon", "21000", 47.322, 5.041), ("Besançon", "25000", 47.238, 6.024)]),
+    "Bourgogne-Franche-Comté": (
+        0.04,
+        [("Dijon", "21000", 47.322, 5.041), ("Besançon", "25000", 47.238, 6.024)],
+    ),
     "Centre-Val de Loire": (0.04, [("Tours", "37000", 47.394, 0.685), ("Orléans", "45000", 47.903, 1.909)]),
 }
 
@@ -47,8 +69,23 @@ WEEKLY_PROFILE = {
 }
 COUNTRY_PREFIXES = {"FR": (300, 379), "ES": (840, 849), "IT": (800, 839), "DE": (400, 440), "BE": (540, 549)}
 BRAND_WORDS = ("Maison", "Les Délices de", "Ferme de", "Saveurs de", "Le Moulin de", "Domaine de", "Atelier")
-PLACES = ("Provence", "Bretagne", "l'Aubrac", "Savoie", "la Loire", "Normandie", "l'Ouest", "Gascogne", "Alsace",
-          "Touraine", "Bourgogne", "Vendée", "Périgord", "Ardèche", "Cévennes")
+PLACES = (
+    "Provence",
+    "Bretagne",
+    "l'Aubrac",
+    "Savoie",
+    "la Loire",
+    "Normandie",
+    "l'Ouest",
+    "Gascogne",
+    "Alsace",
+    "Touraine",
+    "Bourgogne",
+    "Vendée",
+    "Périgord",
+    "Ardèche",
+    "Cévennes",
+)
 
 
 class KeyFactory:
@@ -167,8 +204,9 @@ def build_warehouses(stores: pd.DataFrame, chain_prefix: str, keys: KeyFactory) 
     warehouses = pd.DataFrame(rows)
     nearest, transit = [], []
     for store in stores.itertuples():
-        distances = [_distance_km(store.latitude, store.longitude, w.latitude, w.longitude)
-                     for w in warehouses.itertuples()]
+        distances = [
+            _distance_km(store.latitude, store.longitude, w.latitude, w.longitude) for w in warehouses.itertuples()
+        ]
         nearest.append(int(np.argmin(distances)))
         transit.append(1 if min(distances) > 250 else 0)
     stores["warehouse_idx"] = nearest
@@ -177,23 +215,63 @@ def build_warehouses(stores: pd.DataFrame, chain_prefix: str, keys: KeyFactory) 
     return warehouses
 
 
-def build_producers(n_products: int, chain_prefix: str, keys: KeyFactory, rng: np.random.Generator,
-                    taken: set[str]) -> pd.DataFrame:
+def build_producers(
+    n_products: int, chain_prefix: str, keys: KeyFactory, rng: np.random.Generator, taken: set[str]
+) -> pd.DataFrame:
     rows = []
 
     def add(name: str, kind: str, country: str, region: str, owned: bool, role: str, prefix: str) -> None:
-        rows.append({"producer_gln": keys.gln(prefix), "name": name, "kind": kind, "country": country,
-                     "region": region, "is_chain_owned": owned, "gs1_company_prefix": prefix, "role": role})
+        rows.append(
+            {
+                "producer_gln": keys.gln(prefix),
+                "name": name,
+                "kind": kind,
+                "country": country,
+                "region": region,
+                "is_chain_owned": owned,
+                "gs1_company_prefix": prefix,
+                "role": role,
+            }
+        )
 
     add(f"Laiterie {OWN_BRAND}", "plant", "FR", "Normandie", True, "dairy_plant", chain_prefix)
-    add(f"Vergers {OWN_BRAND} - station de conditionnement", "plant", "FR", "Centre-Val de Loire", True,
-        "fruit_plant", chain_prefix)
+    add(
+        f"Vergers {OWN_BRAND} - station de conditionnement",
+        "plant",
+        "FR",
+        "Centre-Val de Loire",
+        True,
+        "fruit_plant",
+        chain_prefix,
+    )
     add(f"Fournil {OWN_BRAND}", "plant", "FR", "Île-de-France", True, "bakery_plant", chain_prefix)
-    add("Coopérative laitière du Bocage", "cooperative", "FR", "Normandie", False, "dairy_coop",
-        company_prefix("FR", rng, taken))
-    add("Vergers du Val de Loire", "cooperative", "FR", "Centre-Val de Loire", False, "fruit_coop",
-        company_prefix("FR", rng, taken))
-    add("Moulin de la Beauce", "mill", "FR", "Centre-Val de Loire", False, "mill", company_prefix("FR", rng, taken))
+    add(
+        "Coopérative laitière du Bocage",
+        "cooperative",
+        "FR",
+        "Normandie",
+        False,
+        "dairy_coop",
+        company_prefix("FR", rng, taken),
+    )
+    add(
+        "Vergers du Val de Loire",
+        "cooperative",
+        "FR",
+        "Centre-Val de Loire",
+        False,
+        "fruit_coop",
+        company_prefix("FR", rng, taken),
+    )
+    add(
+        "Moulin de la Beauce",
+        "mill",
+        "FR",
+        "Centre-Val de Loire",
+        False,
+        "mill",
+        company_prefix("FR", rng, taken),
+    )
     countries = ("FR", "FR", "FR", "FR", "ES", "IT", "DE", "BE")
     used_names = set()
     for _ in range(max(8, n_products // 25)):
@@ -208,41 +286,57 @@ def build_producers(n_products: int, chain_prefix: str, keys: KeyFactory, rng: n
 
 def build_farms(producers: pd.DataFrame, keys: KeyFactory, rng: np.random.Generator) -> pd.DataFrame:
     rows = []
-    for role, count, commodity, region in (("dairy_coop", 8, "raw cow milk", "Normandie"),
-                                           ("fruit_coop", 5, "apples and pears", "Centre-Val de Loire")):
+    for role, count, commodity, region in (
+        ("dairy_coop", 8, "raw cow milk", "Normandie"),
+        ("fruit_coop", 5, "apples and pears", "Centre-Val de Loire"),
+    ):
         coop = producers[producers["role"] == role].iloc[0]
-        city, _, lat, lon = REGIONS[region][1][0]
+        _, _, lat, lon = REGIONS[region][1][0]
+        kind = "GAEC" if role == "dairy_coop" else "Verger"
         for index in range(count):
-            rows.append({
-                "farm_gln": keys.gln(coop["gs1_company_prefix"]),
-                "name": f"{'GAEC' if role == 'dairy_coop' else 'Verger'} {PLACES[(index * 3) % len(PLACES)]} {index + 1}",
-                "producer_gln": coop["producer_gln"],
-                "country": "FR",
-                "region": region,
-                "commodity": commodity,
-                "is_organic": bool(rng.random() < 0.25),
-                "latitude": round(lat + rng.normal(0, 0.3), 5),
-                "longitude": round(lon + rng.normal(0, 0.3), 5),
-                "role": role,
-                "share": rng.uniform(0.5, 1.5),
-            })
+            rows.append(
+                {
+                    "farm_gln": keys.gln(coop["gs1_company_prefix"]),
+                    "name": f"{kind} {PLACES[(index * 3) % len(PLACES)]} {index + 1}",
+                    "producer_gln": coop["producer_gln"],
+                    "country": "FR",
+                    "region": region,
+                    "commodity": commodity,
+                    "is_organic": bool(rng.random() < 0.25),
+                    "latitude": round(lat + rng.normal(0, 0.3), 5),
+                    "longitude": round(lon + rng.normal(0, 0.3), 5),
+                    "role": role,
+                    "share": rng.uniform(0.5, 1.5),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def build_materials(producers: pd.DataFrame, keys: KeyFactory) -> pd.DataFrame:
     """Raw materials the own plants transform (not sold in stores, seen only in EPCIS)."""
     rows = []
-    for role, name, uom in (("dairy_coop", "Lait cru de vache", "LTR"), ("fruit_coop", "Pommes et poires vrac", "KGM"),
-                            ("mill", "Farine de blé T65", "KGM")):
+    for role, name, uom in (
+        ("dairy_coop", "Lait cru de vache", "LTR"),
+        ("fruit_coop", "Pommes et poires vrac", "KGM"),
+        ("mill", "Farine de blé T65", "KGM"),
+    ):
         producer = producers[producers["role"] == role].iloc[0]
-        rows.append({"gtin": keys.gtin13(producer["gs1_company_prefix"]), "name": name, "uom": uom,
-                     "producer_gln": producer["producer_gln"], "role": role,
-                     "prefix": producer["gs1_company_prefix"]})
+        rows.append(
+            {
+                "gtin": keys.gtin13(producer["gs1_company_prefix"]),
+                "name": name,
+                "uom": uom,
+                "producer_gln": producer["producer_gln"],
+                "role": role,
+                "prefix": producer["gs1_company_prefix"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def build_products(n_products: int, producers: pd.DataFrame, chain_prefix: str, keys: KeyFactory,
-                   rng: np.random.Generator) -> pd.DataFrame:
+def build_products(
+    n_products: int, producers: pd.DataFrame, chain_prefix: str, keys: KeyFactory, rng: np.random.Generator
+) -> pd.DataFrame:
     names = list(CATEGORIES)
     shares = np.array([CATEGORIES[c].share for c in names])
     counts = np.floor(shares / shares.sum() * n_products).astype(int)
@@ -284,9 +378,8 @@ def build_products(n_products: int, producers: pd.DataFrame, chain_prefix: str, 
                     "is_beverage": category in ("beverages", "water"),
                     "is_water": category == "water",
                     "is_cheese": category == "cheese",
-                    "is_red_meat": category == "meat" and subcategory in ("Steak haché 5%", "Rôti de porc",
-                                                                          "Saucisses de Toulouse",
-                                                                          "Bœuf bourguignon"),
+                    "is_red_meat": category == "meat"
+                    and subcategory in ("Steak haché 5%", "Rôti de porc", "Saucisses de Toulouse", "Bœuf bourguignon"),
                     "is_fat_oil_nuts_seeds": category == "oils_fats" or subcategory == "Amandes grillées",
                     "has_non_nutritive_sweeteners": "zéro" in subcategory,
                     # hidden parameters
@@ -320,8 +413,12 @@ def build_series(stores: pd.DataFrame, products: pd.DataFrame, rng: np.random.Ge
         if share >= 1.0:
             carried[:] = True
         index = np.flatnonzero(carried)
-        rate = (products["popularity"].to_numpy()[index] * store.size_factor * affinity[s, category_codes[index]]
-                * rng.lognormal(0.0, 0.3, len(index)))
+        rate = (
+            products["popularity"].to_numpy()[index]
+            * store.size_factor
+            * affinity[s, category_codes[index]]
+            * rng.lognormal(0.0, 0.3, len(index))
+        )
         series_store.append(np.full(len(index), s))
         series_product.append(index)
         series_rate.append(rate)
@@ -342,8 +439,20 @@ def build_world(n_stores: int, n_products: int, rng: np.random.Generator) -> Wor
     materials = build_materials(producers, keys)
     products = build_products(n_products, producers, chain_prefix, keys, rng)
     series_store, series_product, series_rate = build_series(stores, products, rng)
-    return World(chain_prefix, chain_gln, stores, warehouses, producers, farms, products, materials,
-                 series_store, series_product, series_rate, keys)
+    return World(
+        chain_prefix,
+        chain_gln,
+        stores,
+        warehouses,
+        producers,
+        farms,
+        products,
+        materials,
+        series_store,
+        series_product,
+        series_rate,
+        keys,
+    )
 
 
 def weekday_code(day: dt.date) -> str:

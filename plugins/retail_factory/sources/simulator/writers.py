@@ -54,8 +54,15 @@ class DropWriter:
     def csv(self, domain: str, entity: str, day: dt.date, name: str, frame: pd.DataFrame) -> WrittenFile:
         path, contract = self._path(domain, entity, day, name)
         frame = frame[_columns(contract)]
-        frame.to_csv(path, sep=contract.delimiter, decimal=contract.decimal_separator, float_format="%.2f",
-                     index=False, encoding="utf-8", lineterminator="\n")
+        frame.to_csv(
+            path,
+            sep=contract.delimiter,
+            decimal=contract.decimal_separator,
+            float_format="%.2f",
+            index=False,
+            encoding="utf-8",
+            lineterminator="\n",
+        )
         return WrittenFile(path, contract, len(frame))
 
     def jsonl(self, domain: str, entity: str, day: dt.date, records: list[dict]) -> WrittenFile:
@@ -102,26 +109,53 @@ class DropWriter:
 
     def _stock(self, rec: DayRecords) -> list[WrittenFile]:
         glns = self.world.stores["store_gln"].to_numpy()
-        table = pa.Table.from_pandas(rec.stock, preserve_index=False, schema=pa.schema([
-            ("store", pa.int64()), ("snapshot_date", pa.date32()), ("store_gln", pa.string()), ("gtin", pa.string()),
-            ("on_hand_qty", pa.int32()), ("waste_qty", pa.int32()), ("adjustment_qty", pa.int32()),
-            ("is_counted", pa.bool_()),
-        ]))
+        table = pa.Table.from_pandas(
+            rec.stock,
+            preserve_index=False,
+            schema=pa.schema(
+                [
+                    ("store", pa.int64()),
+                    ("snapshot_date", pa.date32()),
+                    ("store_gln", pa.string()),
+                    ("gtin", pa.string()),
+                    ("on_hand_qty", pa.int32()),
+                    ("waste_qty", pa.int32()),
+                    ("adjustment_qty", pa.int32()),
+                    ("is_counted", pa.bool_()),
+                ]
+            ),
+        )
         store_of_row = rec.stock["store"].to_numpy()
         starts = np.searchsorted(store_of_row, np.arange(len(glns) + 1))
         return [
-            self.parquet("retail", "stock", rec.day, f"stock_{glns[s]}_{rec.day.isoformat()}.parquet",
-                         table.slice(starts[s], starts[s + 1] - starts[s]))
+            self.parquet(
+                "retail",
+                "stock",
+                rec.day,
+                f"stock_{glns[s]}_{rec.day.isoformat()}.parquet",
+                table.slice(starts[s], starts[s + 1] - starts[s]),
+            )
             for s in range(len(glns))
         ]
 
     def _promotions(self, day: dt.date, promotions: list) -> WrittenFile:
         gtins = self.world.products["gtin"].to_numpy()
-        frame = pd.DataFrame([{
-            "promo_id": p.promo_id, "gtin": gtins[p.product], "store_format": p.store_format,
-            "start_date": p.start.isoformat(), "end_date": p.end.isoformat(), "discount_pct": p.discount * 100,
-            "mechanism": p.mechanism, "announced_on": day.isoformat(),
-        } for p in promotions], columns=_columns(contract_for("retail", "promotions")))
+        frame = pd.DataFrame(
+            [
+                {
+                    "promo_id": p.promo_id,
+                    "gtin": gtins[p.product],
+                    "store_format": p.store_format,
+                    "start_date": p.start.isoformat(),
+                    "end_date": p.end.isoformat(),
+                    "discount_pct": p.discount * 100,
+                    "mechanism": p.mechanism,
+                    "announced_on": day.isoformat(),
+                }
+                for p in promotions
+            ],
+            columns=_columns(contract_for("retail", "promotions")),
+        )
         return self.csv("retail", "promotions", day, f"promotions_{day.isoformat()}.csv", frame)
 
     def _supply(self, rec: DayRecords) -> list[WrittenFile]:
@@ -134,56 +168,91 @@ class DropWriter:
         files = []
 
         orders = rec.store_orders
-        files.append(self.csv("supply", "store_orders", day, f"store_orders_{day.isoformat()}.csv", orders.assign(
-            store_gln=store_glns[orders["store"]], warehouse_gln=warehouse_glns[orders["warehouse"]],
-            gtin=gtins[orders["product"]], case_size=case[orders["product"]],
-            ordered_at=[local_timestamp(day, 19 * 3600 + int(s) % 7200) for s in orders["store"]],
-            requested_delivery_date=[d.isoformat() for d in orders["requested_delivery_date"]])))
+        files.append(
+            self.csv(
+                "supply",
+                "store_orders",
+                day,
+                f"store_orders_{day.isoformat()}.csv",
+                orders.assign(
+                    store_gln=store_glns[orders["store"]],
+                    warehouse_gln=warehouse_glns[orders["warehouse"]],
+                    gtin=gtins[orders["product"]],
+                    case_size=case[orders["product"]],
+                    ordered_at=[local_timestamp(day, 19 * 3600 + int(s) % 7200) for s in orders["store"]],
+                    requested_delivery_date=[d.isoformat() for d in orders["requested_delivery_date"]],
+                ),
+            )
+        )
 
         shipments = rec.shipments if rec.shipments is not None else pd.DataFrame()
-        for w, lines in (shipments.groupby("warehouse", sort=True) if len(shipments) else []):
-            files.append(self.csv("supply", "shipments", day, f"shipments_{warehouse_glns[w]}_{day.isoformat()}.csv",
-                                  lines.assign(warehouse_gln=warehouse_glns[w], store_gln=store_glns[lines["store"]],
-                                               gtin=gtins[lines["product"]],
-                                               best_before_date=[d.isoformat() for d in lines["best_before"]],
-                                               shipped_at=[local_timestamp(day, 5 * 3600 + int(s) * 60 % 7200)
-                                                           for s in lines["store"]],
-                                               expected_delivery_date=[d.isoformat()
-                                                                       for d in lines["expected_arrival"]])))
+        for w, lines in shipments.groupby("warehouse", sort=True) if len(shipments) else []:
+            files.append(
+                self.csv(
+                    "supply",
+                    "shipments",
+                    day,
+                    f"shipments_{warehouse_glns[w]}_{day.isoformat()}.csv",
+                    lines.assign(
+                        warehouse_gln=warehouse_glns[w],
+                        store_gln=store_glns[lines["store"]],
+                        gtin=gtins[lines["product"]],
+                        best_before_date=[d.isoformat() for d in lines["best_before"]],
+                        shipped_at=[local_timestamp(day, 5 * 3600 + int(s) * 60 % 7200) for s in lines["store"]],
+                        expected_delivery_date=[d.isoformat() for d in lines["expected_arrival"]],
+                    ),
+                )
+            )
 
         receipts = rec.receipts if rec.receipts is not None and len(rec.receipts) else None
         frame = pd.DataFrame(columns=_columns(contract_for("supply", "receipts")))
         if receipts is not None:
-            frame = receipts.assign(store_gln=store_glns[receipts["store"]], gtin=gtins[receipts["product"]],
-                                    received_at=[local_timestamp(day, 6 * 3600 + int(s) * 97 % 10800)
-                                                 for s in receipts["store"]])
+            frame = receipts.assign(
+                store_gln=store_glns[receipts["store"]],
+                gtin=gtins[receipts["product"]],
+                received_at=[local_timestamp(day, 6 * 3600 + int(s) * 97 % 10800) for s in receipts["store"]],
+            )
         files.append(self.csv("supply", "receipts", day, f"receipts_{day.isoformat()}.csv", frame))
 
         pos = rec.purchase_orders if rec.purchase_orders is not None else None
         frame = pd.DataFrame(columns=_columns(contract_for("supply", "purchase_orders")))
         if pos is not None and len(pos):
-            frame = pos.assign(warehouse_gln=warehouse_glns[pos["warehouse"]],
-                               producer_gln=producer_glns[pos["producer"]], gtin=gtins[pos["product"]],
-                               ordered_at=local_timestamp(day, 22 * 3600),
-                               due_date=[d.isoformat() for d in pos["due_date"]])
+            frame = pos.assign(
+                warehouse_gln=warehouse_glns[pos["warehouse"]],
+                producer_gln=producer_glns[pos["producer"]],
+                gtin=gtins[pos["product"]],
+                ordered_at=local_timestamp(day, 22 * 3600),
+                due_date=[d.isoformat() for d in pos["due_date"]],
+            )
         files.append(self.csv("supply", "purchase_orders", day, f"purchase_orders_{day.isoformat()}.csv", frame))
 
         deliveries = rec.producer_deliveries
         if deliveries is not None and len(deliveries):
             deliveries = deliveries[deliveries["quantity"] > 0]
             deliveries = deliveries.assign(
-                delivery_id=[f"DL{day:%y%m%d}W{w:02d}P{p:03d}" for w, p in
-                             zip(deliveries["warehouse"], deliveries["producer"], strict=True)])
+                delivery_id=[
+                    f"DL{day:%y%m%d}W{w:02d}P{p:03d}"
+                    for w, p in zip(deliveries["warehouse"], deliveries["producer"], strict=True)
+                ]
+            )
             deliveries["delivery_line"] = deliveries.groupby("delivery_id").cumcount() + 1
             for w, lines in deliveries.groupby("warehouse", sort=True):
-                files.append(self.csv(
-                    "supply", "producer_deliveries", day, f"producer_deliveries_{warehouse_glns[w]}_{day.isoformat()}.csv",
-                    lines.assign(producer_gln=producer_glns[lines["producer"]], warehouse_gln=warehouse_glns[w],
-                                 gtin=gtins[lines["product"]],
-                                 production_date=[d.isoformat() for d in lines["production_date"]],
-                                 best_before_date=[d.isoformat() for d in lines["best_before"]],
-                                 delivered_at=[local_timestamp(day, 4 * 3600 + i * 7919 % 21600)
-                                               for i in range(len(lines))])))
+                files.append(
+                    self.csv(
+                        "supply",
+                        "producer_deliveries",
+                        day,
+                        f"producer_deliveries_{warehouse_glns[w]}_{day.isoformat()}.csv",
+                        lines.assign(
+                            producer_gln=producer_glns[lines["producer"]],
+                            warehouse_gln=warehouse_glns[w],
+                            gtin=gtins[lines["product"]],
+                            production_date=[d.isoformat() for d in lines["production_date"]],
+                            best_before_date=[d.isoformat() for d in lines["best_before"]],
+                            delivered_at=[local_timestamp(day, 4 * 3600 + i * 7919 % 21600) for i in range(len(lines))],
+                        ),
+                    )
+                )
         return files
 
     def _epcis(self, rec: DayRecords) -> list[WrittenFile]:
@@ -196,7 +265,8 @@ class DropWriter:
             path, contract = self._path("producer", "epcis", rec.day, f"epcis_{gln}_{rec.day.isoformat()}.jsonld")
             sender = f"urn:epc:id:sgln:{gln[:PREFIX_LENGTH]}.{gln[PREFIX_LENGTH:12]}.0"
             created = local_time(rec.day, 22)
-            path.write_text(json.dumps(document(events, created, sender), indent=1, ensure_ascii=False),
-                            encoding="utf-8")
+            path.write_text(
+                json.dumps(document(events, created, sender), indent=1, ensure_ascii=False), encoding="utf-8"
+            )
             files.append(WrittenFile(path, contract, len(events)))
         return files
