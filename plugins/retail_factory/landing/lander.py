@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -158,6 +158,18 @@ class _Partition:
         self.blobs[blob] = {"sha256": sha256, "source_name": quote(source_name)}
 
 
+def _results_in_order(futures: list[Future[FileOutcome]]) -> list[FileOutcome]:
+    """Every result, or the first failure once all running writes have stopped (none is half done)."""
+    wait(futures, return_when=FIRST_EXCEPTION)
+    failed = next((f for f in futures if f.done() and not f.cancelled() and f.exception()), None)
+    if failed is not None:
+        for future in futures:
+            future.cancel()
+        wait(futures)
+        raise failed.exception()  # type: ignore[misc]
+    return [future.result() for future in futures]
+
+
 def _sha256(path: Path) -> str:
     with path.open("rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
@@ -197,10 +209,27 @@ class Lander:
         with storage_guard(self.service, f"listing {contract.domain}/{contract.entity} for {day}"):
             raw = _Partition(self.raw, partition_prefix(contract.domain, contract.entity, day))
             quarantine = _Partition(self.quarantine, partition_prefix(contract.domain, contract.entity, day))
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="landing") as pool:
-            inspections = list(pool.map(lambda f: self._inspect(f, contract, day, raw, quarantine), files))
-            plans = [self._plan(i, raw, quarantine) for i in inspections]
-            result.outcomes = self._execute_all(pool, plans, _Target.of(contract), drop_root, day)
+        target = _Target.of(contract)
+        # Checking (CPU) and uploading (network) run in two pools, so uploads start while later
+        # files are still being checked. Decisions are taken in name order, each seeing every
+        # earlier file, so the outcome does not depend on which thread finishes first.
+        with (
+            ThreadPoolExecutor(self.workers, thread_name_prefix="check") as checking,
+            ThreadPoolExecutor(self.workers, thread_name_prefix="upload") as uploading,
+        ):
+            inspections = [checking.submit(self._inspect, f, contract, day, raw, quarantine) for f in files]
+            writes = []
+            try:
+                for inspection in inspections:
+                    writes.append(
+                        uploading.submit(
+                            self._execute, self._plan(inspection.result(), raw, quarantine), target, drop_root, day
+                        )
+                    )
+                result.outcomes = _results_in_order(writes)
+            finally:
+                for future in inspections + writes:
+                    future.cancel()
         log.info("%s/%s %s: %s", contract.domain, contract.entity, day, result.counts())
         return result
 
@@ -225,12 +254,14 @@ class Lander:
                 expected=", ".join(sorted(known)),
                 found=entity_folder.name,
             )
-            with ThreadPoolExecutor(self.workers) as pool:
-                inspections = [_Inspection(f, self._hash_or_empty(f), None, reason) for f in files]
-                with storage_guard(self.service, f"listing {domain}/{entity} for {day}"):
-                    quarantine = _Partition(self.quarantine, partition_prefix(domain, entity, day))
+            inspections = [_Inspection(f, self._hash_or_empty(f), None, reason) for f in files]
+            with storage_guard(self.service, f"listing {domain}/{entity} for {day}"):
+                quarantine = _Partition(self.quarantine, partition_prefix(domain, entity, day))
+            with ThreadPoolExecutor(self.workers, thread_name_prefix="upload") as uploading:
                 plans = [self._quarantine_plan(i, quarantine, [reason]) for i in inspections]
-                result.outcomes = self._execute_all(pool, plans, target, drop_root, day)
+                result.outcomes = _results_in_order(
+                    [uploading.submit(self._execute, plan, target, drop_root, day) for plan in plans]
+                )
             results.append(result)
         return results
 
@@ -359,18 +390,6 @@ class Lander:
         )
 
     # --- phase 3: write ---------------------------------------------------------------------------
-    def _execute_all(
-        self, pool: ThreadPoolExecutor, plans: list[_Plan], target: _Target, drop_root: Path, day: dt.date
-    ) -> list[FileOutcome]:
-        futures = [pool.submit(self._execute, plan, target, drop_root, day) for plan in plans]
-        _, pending = wait(futures, return_when=FIRST_EXCEPTION)
-        for future in pending:
-            future.cancel()
-        for future in futures:
-            if future.done() and future.exception() is not None:
-                raise future.exception()  # type: ignore[misc]
-        return [future.result() for future in futures]
-
     def _execute(self, plan: _Plan, target: _Target, drop_root: Path, day: dt.date) -> FileOutcome:
         inspection = plan.inspection
         report = inspection.report

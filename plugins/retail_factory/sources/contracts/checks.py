@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from retail_factory.sources.contracts.model import Finding, ValidationReport
 
@@ -146,52 +146,53 @@ class BusinessDateCheck:
 class KeyTracker:
     """Finds rows that repeat the primary key of an earlier row of the same file.
 
-    It keeps 12 bytes per row (a 64-bit hash of the key and the row number) for the first
-    ``MAX_KEYED_ROWS`` rows only, so memory stays bounded for any file size; past that the
-    warehouse's own uniqueness tests still catch repeats.
+    Key columns are kept for the first ``MAX_KEYED_ROWS`` rows only, so memory stays bounded for
+    any file size; past that the warehouse's own uniqueness tests still catch repeats. The work is
+    done by Arrow (a group-by), not row by row in Python.
     """
 
     MAX_KEYED_ROWS = 500_000
 
     def __init__(self, key: tuple[str, ...]) -> None:
         self.key = key
-        self._hashes: list[np.ndarray] = []
-        self._rows: list[np.ndarray] = []
+        self._batches: list[pa.Table] = []
         self._kept = 0
-        self.truncated_at: int | None = None
+        self.truncated = False
 
     def observe(self, columns: Sequence[pa.Array], rows: np.ndarray) -> None:
-        if not self.key or self.truncated_at is not None:
+        if not self.key or self.truncated:
             return
         room = self.MAX_KEYED_ROWS - self._kept
+        if room < len(rows):
+            self.truncated = True
         if room <= 0:
-            self.truncated_at = int(rows[0]) if len(rows) else self._kept
             return
-        frame = pd.DataFrame({str(i): col.to_pandas() for i, col in enumerate(columns)}).iloc[:room]
-        self._hashes.append(pd.util.hash_pandas_object(frame, index=False).to_numpy())
-        self._rows.append(np.asarray(rows[:room], dtype=np.int32))
-        self._kept += len(frame)
+        arrays = [pc.cast(column[:room], pa.string()) for column in columns]
+        self._batches.append(pa.table([*arrays, pa.array(rows[:room], pa.int64())], names=[*self.key, "_row"]))
+        self._kept += min(room, len(rows))
 
     def finish(self, report: ValidationReport) -> None:
-        if self.truncated_at is not None:
+        if self.truncated:
             report.add_warning(
                 "keys_not_checked",
-                f"key uniqueness was checked on the first {self._kept:,} rows "
-                "only (memory bound); the warehouse checks the rest",
+                f"key uniqueness was checked on the first {self._kept:,} rows only (memory bound); "
+                "the warehouse checks the rest",
             )
-        if not self._hashes:
+        if not self._batches:
             return
-        hashes = np.concatenate(self._hashes)
-        rows = np.concatenate(self._rows)
-        order = np.argsort(hashes, kind="stable")
-        sorted_hashes = hashes[order]
-        repeats = np.flatnonzero(sorted_hashes[1:] == sorted_hashes[:-1]) + 1
+        table = pa.concat_tables(self._batches)
+        keys = [table[k] for k in self.key]
+        joined = keys[0] if len(keys) == 1 else pc.binary_join_element_wise(*keys, "\x1f")
+        if pc.count_distinct(joined, mode="all").as_py() == table.num_rows:
+            return  # the common case, answered by one hash count
+        first = table.group_by(list(self.key), use_threads=False).aggregate([("_row", "min"), ("_row", "count")])
+        repeated = first.filter(pc.greater(first["_row_count"], 1))
+        if repeated.num_rows == 0:
+            return
+        rows = table.join(repeated, keys=list(self.key), use_threads=False)
+        rows = rows.filter(pc.not_equal(rows["_row"], rows["_row_min"])).sort_by("_row")
         key = ", ".join(self.key)
-        for position in repeats:
-            first = position
-            while first > 0 and sorted_hashes[first - 1] == sorted_hashes[position]:
-                first -= 1
-            row, first_row = int(rows[order[position]]), int(rows[order[first]])
+        for row, first_row in zip(rows["_row"].to_pylist(), rows["_row_min"].to_pylist(), strict=True):
             report.add_row_finding(
                 Finding(
                     "duplicate_key",

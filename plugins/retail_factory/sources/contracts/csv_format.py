@@ -114,10 +114,14 @@ def _batches(
 
 def validate_csv(path: Path, contract: Contract, ingest_date: dt.date | None = None) -> ValidationReport:
     report = ValidationReport(contract)
-    if not check_not_empty(path, report) or not check_utf8(path, report):
+    if not check_not_empty(path, report):
         return report
     check_name_date(path.name, ingest_date, report)
-    header = _check_header(_read_header(path), contract, report)
+    try:
+        header = _check_header(_read_header(path), contract, report)
+    except UnicodeDecodeError:
+        check_utf8(path, report)
+        return report
     if header is None:
         return report
 
@@ -146,6 +150,9 @@ def validate_csv(path: Path, contract: Contract, ingest_date: dt.date | None = N
                 parsed += batch.num_rows
                 _check_batch(batch, rows, contract, report, dates, keys)
     except pa.ArrowInvalid as exc:
+        # Arrow checks UTF-8 as it parses; the slower byte-by-byte pass only runs to say where.
+        if "UTF8" in str(exc) and not check_utf8(path, report):
+            return report
         report.add_file_error("unreadable_csv", f"the file cannot be parsed as CSV: {exc}")
         return report
     report.rows = parsed + len(malformed)

@@ -1,6 +1,8 @@
 """JSON Lines files (master data: the catalog, stores, warehouses, producers, farms).
 
-Each line is checked with ``jsonschema`` against a JSON Schema built from the contract's columns.
+Each line is checked against a JSON Schema (draft-07) built from the contract's columns: first by
+``fastjsonschema`` (compiled, fast), and a line that fails is checked again by ``jsonschema`` so
+every error of the line is reported with its field.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
+import fastjsonschema
+from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
 from retail_factory.sources.contracts.checks import (
@@ -60,7 +63,7 @@ def column_schema(column: Column) -> dict[str, Any]:
 def json_schema(contract: Contract) -> dict[str, Any]:
     """The JSON Schema of one line of the entity (published in docs/contracts.md)."""
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": "http://json-schema.org/draft-07/schema#",
         "title": f"{contract.name} v{contract.version}",
         "type": "object",
         "properties": {c.name: column_schema(c) for c in contract.columns},
@@ -69,8 +72,22 @@ def json_schema(contract: Contract) -> dict[str, Any]:
 
 
 @cache
-def _validator(contract: Contract) -> Draft202012Validator:
-    return Draft202012Validator(json_schema(contract), format_checker=Draft202012Validator.FORMAT_CHECKER)
+def _validator(contract: Contract) -> Draft7Validator:
+    return Draft7Validator(json_schema(contract), format_checker=Draft7Validator.FORMAT_CHECKER)
+
+
+@cache
+def _fast_check(contract: Contract):
+    """The same schema compiled to Python by fastjsonschema: tens of times faster on clean lines."""
+    return fastjsonschema.compile(json_schema(contract))
+
+
+def _line_errors(record: dict[str, Any], contract: Contract) -> list[ValidationError]:
+    try:
+        _fast_check(contract)(record)
+    except fastjsonschema.JsonSchemaValueException:
+        return list(_validator(contract).iter_errors(record))  # every error of the line, well explained
+    return []
 
 
 def _find_column(contract: Contract, path: list[str]) -> Column | None:
@@ -120,10 +137,20 @@ def _finding(line: int, error: ValidationError, contract: Contract) -> Finding:
 
 def validate_jsonl(path: Path, contract: Contract, ingest_date: dt.date | None = None) -> ValidationReport:
     report = ValidationReport(contract)
-    if not check_not_empty(path, report) or not check_utf8(path, report):
+    if not check_not_empty(path, report):
         return report
     check_name_date(path.name, ingest_date, report)
-    validator = _validator(contract)
+    try:
+        return _validate_lines(path, contract, ingest_date, report)
+    except UnicodeDecodeError:  # Python decodes as it reads; the byte-by-byte pass only says where
+        report = ValidationReport(contract)
+        check_utf8(path, report)
+        return report
+
+
+def _validate_lines(
+    path: Path, contract: Contract, ingest_date: dt.date | None, report: ValidationReport
+) -> ValidationReport:
     known = {c.name for c in contract.columns}
     extra: set[str] = set()
     keys: dict[tuple[Any, ...], int] = {}
@@ -158,7 +185,7 @@ def validate_jsonl(path: Path, contract: Contract, ingest_date: dt.date | None =
                     )
                 )
                 continue
-            for error in validator.iter_errors(record):
+            for error in _line_errors(record, contract):
                 report.add_row_finding(_finding(line_number, error, contract))
             extra.update(record.keys() - known)
             for name in absent.keys() - record.keys():

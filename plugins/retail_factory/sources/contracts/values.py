@@ -45,27 +45,40 @@ def expected_text(column: Column, decimal_separator: str = ",") -> str:
 
 
 def _calendar_invalid(values: pa.Array) -> pa.Array:
-    """True where the first ten characters are not a real calendar date (2025-02-30 is not)."""
+    """True where the first ten characters are not a real calendar date (2025-02-30 is not).
+
+    A file holds few distinct days, so each distinct day is parsed once.
+    """
     day = pc.utf8_slice_codeunits(values, 0, 10)
-    parsed = pc.strptime(day, format="%Y-%m-%d", unit="s", error_is_null=True)
-    roundtrip = pc.strftime(parsed, format="%Y-%m-%d")
-    return pc.fill_null(pc.not_equal(roundtrip, day), True)
+    distinct = pc.drop_null(pc.unique(day))
+    parsed = pc.strptime(distinct, format="%Y-%m-%d", unit="s", error_is_null=True)
+    real = pc.filter(distinct, pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), distinct), False))
+    return pc.invert(pc.is_in(day, value_set=real))
 
 
-def invalid_mask(values: pa.Array, column: Column, decimal_separator: str) -> pa.Array:
-    """True where a value is present and does not have the column's type (nulls are not invalid)."""
+def invalid_mask(values: pa.Array, column: Column, decimal_separator: str) -> pa.Array | None:
+    """True where a value is present and does not have the column's type; None when none is bad.
+
+    Nulls are never "bad" here (a missing required value is reported on its own). Most files are
+    clean, so each check first asks Arrow whether anything failed at all before building masks.
+    """
+    checks = []
     if column.enum:
-        bad = pc.invert(pc.is_in(values, value_set=pa.array(column.enum)))
-    elif column.type == "string":
-        bad = pa.array(np.zeros(len(values), dtype=bool))
-    else:
+        checks.append(pc.is_in(values, value_set=pa.array(column.enum)))
+    elif column.type != "string":
         pattern = decimal_pattern(decimal_separator) if column.type == "decimal" else PATTERNS[column.type]
-        bad = pc.invert(pc.match_substring_regex(values, pattern))
+        checks.append(pc.match_substring_regex(values, pattern))
         if column.type in ("date", "timestamp"):
-            bad = pc.or_(bad, _calendar_invalid(values))
+            checks.append(pc.invert(_calendar_invalid(values)))
     if column.max_length:
-        bad = pc.or_(bad, pc.greater(pc.utf8_length(values), column.max_length))
-    return pc.and_(pc.fill_null(bad, False), pc.is_valid(values))
+        checks.append(pc.less_equal(pc.utf8_length(values), column.max_length))
+    failed = [pc.invert(pc.fill_null(ok, True)) for ok in checks if ok.false_count]
+    if not failed:
+        return None
+    bad = failed[0]
+    for more in failed[1:]:
+        bad = pc.or_(bad, more)
+    return pc.and_(bad, pc.is_valid(values))
 
 
 def _rows(mask: pa.Array) -> np.ndarray:
@@ -74,7 +87,7 @@ def _rows(mask: pa.Array) -> np.ndarray:
 
 def missing_findings(values: pa.Array, column: Column, row_numbers: np.ndarray) -> Iterator[Finding]:
     """A required column left empty; ``row_numbers`` holds the file row of each value."""
-    if not column.required:
+    if not column.required or not values.null_count:
         return
     for index in _rows(pc.is_null(values)):
         row = int(row_numbers[index])
@@ -92,7 +105,10 @@ def bad_value_findings(
     values: pa.Array, column: Column, row_numbers: np.ndarray, decimal_separator: str
 ) -> Iterator[Finding]:
     """Text values that do not have the column's type (``values`` must be an Arrow string array)."""
-    bad = _rows(invalid_mask(values, column, decimal_separator))
+    mask = invalid_mask(values, column, decimal_separator)
+    if mask is None:
+        return
+    bad = _rows(mask)
     if not len(bad):
         return
     found_values = values.take(pa.array(bad)).to_pylist()

@@ -55,6 +55,7 @@ def calendar_demand_factor(day: dt.date) -> float:
     return factor
 
 
+@lru_cache(maxsize=4096)
 def utc_offset(day: dt.date) -> str:
     """``+01:00`` in winter, ``+02:00`` in summer (Paris, taken at noon)."""
     offset = dt.datetime(day.year, day.month, day.day, 12, tzinfo=PARIS).utcoffset()

@@ -24,6 +24,7 @@ from retail_factory.sources.simulator.stores import StoreShelves, hours_of_tradi
 from retail_factory.sources.simulator.supply import DELIVERY_COLUMNS, Warehouses
 from retail_factory.sources.simulator.world import World
 
+FLOW_COLUMNS = ["date", "step", "from_gln", "to_gln", "gtin", "lot", "quantity", "uom", "sscc"]
 RECEIPT_ERROR_RATE = 0.01  # a delivery line booked in full although units were missing
 LATE_LORRY_RATE = 0.03
 
@@ -43,7 +44,7 @@ class DayRecords:
     producer_deliveries: pd.DataFrame | None = None
     epcis: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     truth_series: pd.DataFrame | None = None
-    truth_flows: list[dict[str, Any]] = field(default_factory=list)
+    truth_flows: list[pd.DataFrame] = field(default_factory=list)
     truth_transformations: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -96,35 +97,30 @@ class ChainSimulator:
         arriving = _pop(self.pending_deliveries, day, DELIVERY_COLUMNS)
         self.warehouses.receive(arriving)
         rec.producer_deliveries = arriving
-        gtins = world.products["gtin"].to_numpy()
-        for row in arriving[arriving["quantity"] > 0].itertuples():
-            rec.truth_flows.append(
-                {
-                    "date": day,
-                    "step": "to_warehouse",
-                    "from_gln": world.producers.at[row.producer, "producer_gln"],
-                    "to_gln": world.warehouses.at[row.warehouse, "warehouse_gln"],
-                    "gtin": gtins[row.product],
-                    "lot": row.lot,
-                    "quantity": float(row.quantity),
-                    "uom": "EA",
-                    "sscc": row.sscc,
-                }
+        delivered = arriving[arriving["quantity"] > 0]
+        rec.truth_flows.append(
+            self._flows(
+                day,
+                "to_warehouse",
+                world.producers["producer_gln"],
+                delivered["producer"],
+                world.warehouses["warehouse_gln"],
+                delivered["warehouse"],
+                delivered,
             )
-        for waste in self.warehouses.expire(day):
-            rec.truth_flows.append(
-                {
-                    "date": day,
-                    "step": "destroyed_at_warehouse",
-                    "from_gln": world.warehouses.at[waste["warehouse"], "warehouse_gln"],
-                    "to_gln": None,
-                    "gtin": gtins[waste["product"]],
-                    "lot": waste["lot"],
-                    "quantity": float(waste["quantity"]),
-                    "uom": "EA",
-                    "sscc": None,
-                }
+        )
+        wasted = pd.DataFrame(self.warehouses.expire(day), columns=["warehouse", "product", "lot", "quantity"])
+        rec.truth_flows.append(
+            self._flows(
+                day,
+                "destroyed_at_warehouse",
+                world.warehouses["warehouse_gln"],
+                wasted["warehouse"],
+                None,
+                None,
+                wasted.assign(sscc=None),
             )
+        )
         orders = _pop(
             self.pending_store_orders,
             day,
@@ -191,22 +187,43 @@ class ChainSimulator:
         arriving["receipt_line"] = arriving.groupby("receipt_id").cumcount() + 1
         rec.receipts = arriving
         world = self.world
-        gtins = world.products["gtin"].to_numpy()
-        for row in arriving.itertuples():
-            rec.truth_flows.append(
-                {
-                    "date": day,
-                    "step": "to_store",
-                    "from_gln": world.warehouses.at[row.warehouse, "warehouse_gln"],
-                    "to_gln": world.stores.at[row.store, "store_gln"],
-                    "gtin": gtins[row.product],
-                    "lot": row.lot,
-                    "quantity": float(row.physical),
-                    "uom": "EA",
-                    "sscc": row.sscc,
-                }
+        rec.truth_flows.append(
+            self._flows(
+                day,
+                "to_store",
+                world.warehouses["warehouse_gln"],
+                arriving["warehouse"],
+                world.stores["store_gln"],
+                arriving["store"],
+                arriving.assign(quantity=arriving["physical"]),
             )
+        )
         return received
+
+    def _flows(
+        self,
+        day: dt.date,
+        step: str,
+        from_glns: pd.Series,
+        from_index: pd.Series,
+        to_glns: pd.Series | None,
+        to_index: pd.Series | None,
+        lines: pd.DataFrame,
+    ) -> pd.DataFrame:
+        """Lot movements for the truth, one row per line: who to whom, which lot, how many."""
+        return pd.DataFrame(
+            {
+                "date": day,
+                "step": step,
+                "from_gln": from_glns.to_numpy()[from_index.to_numpy(dtype=np.int64)],
+                "to_gln": None if to_glns is None else to_glns.to_numpy()[to_index.to_numpy(dtype=np.int64)],
+                "gtin": self.world.products["gtin"].to_numpy()[lines["product"].to_numpy(dtype=np.int64)],
+                "lot": lines["lot"].to_numpy(),
+                "quantity": lines["quantity"].to_numpy(dtype=float),
+                "uom": "EA",
+                "sscc": lines["sscc"].to_numpy(),
+            }
+        )
 
     def _trading_day(
         self, day: dt.date, open_stores: np.ndarray, received: dict[str, np.ndarray], rec: DayRecords
@@ -342,7 +359,7 @@ class ChainSimulator:
             self.pending_deliveries[arrival].append(group)
         made = self.plants.produce(day)
         rec.epcis = dict(made.events)
-        rec.truth_flows.extend(made.flows)
+        rec.truth_flows.append(pd.DataFrame(made.flows, columns=FLOW_COLUMNS))
         rec.truth_transformations = made.transformations
         delivered = deliveries_frame(made.deliveries)
         for arrival, group in delivered.groupby("arrival"):

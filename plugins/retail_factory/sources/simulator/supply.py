@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -101,50 +102,53 @@ class Warehouses:
     # --- to the stores ------------------------------------------------------------------------
     def ship(self, day: dt.date, orders: pd.DataFrame) -> pd.DataFrame:
         """Pick store orders from the lots, oldest date first; short-ship what is missing."""
-        lines = []
+        columns = [
+            "order_id",
+            "order_line",
+            "series",
+            "store",
+            "warehouse",
+            "product",
+            "lot",
+            "best_before",
+            "quantity",
+        ]
         asked_today = np.zeros_like(self.outflow)
-        for (w, p), group in orders.groupby(["warehouse", "product"], sort=True):
-            lots = self.lots.get((w, p), [])
-            for order in group.itertuples():
-                wanted = int(order.quantity)
+        if orders.empty:
+            self.outflow = 0.85 * self.outflow
+            return pd.DataFrame(columns=columns)
+        orders = orders.sort_values(["warehouse", "product", "store"], kind="stable").reset_index(drop=True)
+        warehouse = orders["warehouse"].to_numpy(dtype=np.int64)
+        product = orders["product"].to_numpy(dtype=np.int64)
+        wanted_units = orders["quantity"].to_numpy(dtype=np.int64)
+        np.add.at(asked_today, (warehouse, product), wanted_units)
+        group_key = warehouse * self.outflow.shape[1] + product
+        starts = np.r_[0, np.flatnonzero(np.diff(group_key)) + 1, len(orders)]
+        picked_row, picked_lot, picked_date, picked_units = [], [], [], []
+        # A plain loop: each order line walks its (warehouse, product) lots in date order.
+        for start, end in itertools.pairwise(starts):
+            w, p = int(warehouse[start]), int(product[start])
+            lots = self.lots.get((w, p))
+            if not lots:
+                continue
+            for row in range(start, end):
+                wanted = int(wanted_units[row])
                 while wanted > 0 and lots:
                     lot = lots[0]
                     take = min(wanted, lot.quantity)
-                    lines.append(
-                        (
-                            order.order_id,
-                            order.order_line,
-                            order.series,
-                            order.store,
-                            w,
-                            p,
-                            lot.lot,
-                            lot.best_before,
-                            take,
-                        )
-                    )
+                    picked_row.append(row)
+                    picked_lot.append(lot.lot)
+                    picked_date.append(lot.best_before)
+                    picked_units.append(take)
                     lot.quantity -= take
+                    self.on_hand[w, p] -= take
                     wanted -= take
                     if lot.quantity == 0:
                         lots.pop(0)
-                self.on_hand[w, p] -= int(order.quantity) - wanted
-                asked_today[w, p] += int(order.quantity)
         # learn from what stores asked for, not from what could be shipped (that would hide shortages)
         self.outflow = 0.85 * self.outflow + 0.15 * asked_today * 7 / 6
-        return pd.DataFrame(
-            lines,
-            columns=[
-                "order_id",
-                "order_line",
-                "series",
-                "store",
-                "warehouse",
-                "product",
-                "lot",
-                "best_before",
-                "quantity",
-            ],
-        )
+        shipped = orders.iloc[picked_row][["order_id", "order_line", "series", "store", "warehouse", "product"]]
+        return shipped.assign(lot=picked_lot, best_before=picked_date, quantity=picked_units).reset_index(drop=True)
 
     # --- from the producers -------------------------------------------------------------------
     def replenish(self, day: dt.date) -> pd.DataFrame:

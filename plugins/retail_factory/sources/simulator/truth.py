@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from retail_factory.sources.simulator.demand import Promotion
-from retail_factory.sources.simulator.engine import DayRecords
+from retail_factory.sources.simulator.engine import FLOW_COLUMNS, DayRecords
 from retail_factory.sources.simulator.faults import InjectedFault
 from retail_factory.sources.simulator.world import World
 
@@ -69,10 +69,8 @@ class TruthWriter:
     def day(self, rec: DayRecords) -> None:
         name = f"date={rec.day.isoformat()}.parquet"
         self._write(f"series/{name}", rec.truth_series)
-        flows = pd.DataFrame(
-            rec.truth_flows,
-            columns=["date", "step", "from_gln", "to_gln", "gtin", "lot", "quantity", "uom", "sscc"],
-        )
+        parts = [f for f in rec.truth_flows if not f.empty]
+        flows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FLOW_COLUMNS)
         self._write(f"lot_flows/{name}", flows.astype({"quantity": float}))
         transformations = pd.DataFrame(
             rec.truth_transformations,
