@@ -9,7 +9,8 @@ import pytest
 from retail_factory.sources.contracts import contract_for, validate_file
 from retail_factory.sources.contracts.epcis_format import SCHEMA_PATH
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "epcis"
+# GS1's schema and examples, copied unchanged from ../shared/epcis (see its README.md)
+SHARED = Path(__file__).resolve().parents[1] / "data" / "gs1-epcis"
 EXAMPLES = sorted((SHARED / "examples").glob("*.json*"))
 EPCIS = contract_for("producer", "epcis")
 
