@@ -59,10 +59,15 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+def safe_segment(name: str) -> str:
+    """``name`` with only letters, digits, '.', '_' and '-': no separators, no '..', no leading dot."""
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", name.replace("\\", "/").split("/")[-1])
+    return re.sub(r"\.{2,}", "_", base).lstrip("._-") or "file"
+
+
 def cleaned_name(name: str, sha256: str) -> str:
     """A safe, unique blob name for a file whose own name is not safe."""
-    base = re.sub(r"[^A-Za-z0-9._-]+", "_", name.replace("\\", "/").split("/")[-1])
-    base = re.sub(r"\.{2,}", "_", base).lstrip("._-") or "file"
+    base = safe_segment(name)
     stem, dot, suffix = base.rpartition(".")
     if not dot or not stem:
         stem, suffix = base, ""

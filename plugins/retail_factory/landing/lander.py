@@ -36,6 +36,7 @@ from retail_factory.landing.drop import (
     date_folder,
     list_drop,
     name_problem,
+    safe_segment,
     versioned_name,
 )
 from retail_factory.sources.contracts import Contract, Finding, ValidationReport, contracts_of, validate_file
@@ -140,9 +141,13 @@ class _Partition:
             blob.name: dict(blob.metadata or {})
             for blob in container.list_blobs(name_starts_with=prefix, include=["metadata"])
         }
+        self._by_sha: dict[str, set[str]] = {}
+        for name, meta in self.blobs.items():
+            if "sha256" in meta:
+                self._by_sha.setdefault(meta["sha256"], set()).add(name)
 
     def with_bytes(self, sha256: str) -> list[tuple[str, dict[str, str]]]:
-        return [(name, meta) for name, meta in sorted(self.blobs.items()) if meta.get("sha256") == sha256]
+        return [(name, self.blobs[name]) for name in sorted(self._by_sha.get(sha256, ()))]
 
     def has(self, name: str) -> bool:
         return name in self.blobs
@@ -156,6 +161,7 @@ class _Partition:
 
     def reserve(self, blob: str, sha256: str, source_name: str) -> None:
         self.blobs[blob] = {"sha256": sha256, "source_name": quote(source_name)}
+        self._by_sha.setdefault(sha256, set()).add(blob)
 
 
 def _results_in_order(futures: list[Future[FileOutcome]]) -> list[FileOutcome]:
@@ -243,7 +249,7 @@ class Lander:
         for entity_folder in sorted(p for p in domain_folder.iterdir() if p.is_dir() and p.name not in known):
             if not (entity_folder / day.isoformat()).is_dir():
                 continue
-            entity = cleaned_name(entity_folder.name, "0" * 8).rsplit("-", 1)[0]
+            entity = safe_segment(entity_folder.name)
             target = _Target(domain, entity, "none", "none", "application/octet-stream")
             files = list_drop(entity_folder / day.isoformat())
             result = EntityLanding(domain, entity, day)
@@ -408,7 +414,8 @@ class Lander:
             rejected_rows = report.bad_rows if report and plan.container == self.raw.container_name else 0
         with storage_guard(self.service, f"landing {source}"):
             if plan.write_data:
-                self._upload_data(plan, target, source, day, rows, flags, rejected_rows)
+                metadata = self._metadata(plan, target, source, day, rows, flags, rejected_rows)
+                self._upload_data(plan, target, metadata)
             if plan.write_error:
                 self._upload_error(plan, target, source, day)
             if plan.write_rejected_rows:
@@ -463,16 +470,7 @@ class Lander:
             meta["rejected_rows"] = str(rejected_rows)
         return meta
 
-    def _upload_data(
-        self,
-        plan: _Plan,
-        target: _Target,
-        source: str,
-        day: dt.date,
-        rows: int,
-        flags: list[str],
-        rejected_rows: int,
-    ) -> None:
+    def _upload_data(self, plan: _Plan, target: _Target, metadata: dict[str, str]) -> None:
         client = self.service.get_container_client(plan.container)
         path = plan.inspection.file.path
         try:
@@ -482,7 +480,7 @@ class Lander:
                     stream,
                     length=plan.inspection.file.size,
                     overwrite=False,
-                    metadata=self._metadata(plan, target, source, day, rows, flags, rejected_rows),
+                    metadata=metadata,
                     content_settings=ContentSettings(content_type=target.content_type),
                     max_concurrency=2,
                 )
