@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -224,14 +225,16 @@ class Lander:
             ThreadPoolExecutor(self.workers, thread_name_prefix="upload") as uploading,
         ):
             inspections = [checking.submit(self._inspect, f, contract, day, raw, quarantine) for f in files]
-            writes = []
+            writes: list[Future[FileOutcome]] = []
+            failed = threading.Event()  # storage down: stop queueing uploads that would fail too
             try:
                 for inspection in inspections:
-                    writes.append(
-                        uploading.submit(
-                            self._execute, self._plan(inspection.result(), raw, quarantine), target, drop_root, day
-                        )
-                    )
+                    if failed.is_set():
+                        break
+                    plan = self._plan(inspection.result(), raw, quarantine)
+                    write = uploading.submit(self._execute, plan, target, drop_root, day)
+                    write.add_done_callback(lambda done: not done.cancelled() and done.exception() and failed.set())
+                    writes.append(write)
                 result.outcomes = _results_in_order(writes)
             finally:
                 for future in inspections + writes:
