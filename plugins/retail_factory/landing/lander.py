@@ -162,7 +162,8 @@ class _Partition:
 
     def reserve(self, blob: str, sha256: str, source_name: str) -> None:
         self.blobs[blob] = {"sha256": sha256, "source_name": quote(source_name)}
-        self._by_sha.setdefault(sha256, set()).add(blob)
+        # a new set rather than add(): checking threads may be reading the old one
+        self._by_sha[sha256] = self._by_sha.get(sha256, set()) | {blob}
 
 
 def _results_in_order(futures: list[Future[FileOutcome]]) -> list[FileOutcome]:
