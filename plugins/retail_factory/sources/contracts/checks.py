@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -71,6 +72,31 @@ def check_utf8(path: Path, report: ValidationReport) -> bool:
             )
             return False
     return True
+
+
+def report_missing_column(report: ValidationReport, name: str, found: str, **where: Any) -> None:
+    """A required column (or JSON field) that the file does not have at all."""
+    report.add_file_error(
+        "missing_column",
+        f"the required column '{name}' is not in the file. Add it (see docs/contracts.md).",
+        field=name,
+        expected=f"a column named '{name}'",
+        found=found,
+        **where,
+    )
+
+
+def flag_extra_columns(report: ValidationReport, extra: Sequence[str]) -> None:
+    """Columns the contract does not know: accepted and flagged (the file lands, nothing reads them)."""
+    if not extra:
+        return
+    contract = report.contract
+    report.add_warning(
+        "extra_column",
+        f"column(s) {', '.join(extra)} are not in contract {contract.name} v{contract.version}: the file lands "
+        "and the columns are kept, but nothing downstream reads them until the contract adds them.",
+        field=", ".join(extra),
+    )
 
 
 def check_name_date(file_name: str, ingest_date: dt.date | None, report: ValidationReport) -> None:

@@ -19,6 +19,8 @@ from retail_factory.sources.contracts.checks import (
     check_name_date,
     check_not_empty,
     check_utf8,
+    flag_extra_columns,
+    report_missing_column,
 )
 from retail_factory.sources.contracts.model import Contract, Finding, ValidationReport
 from retail_factory.sources.contracts.values import (
@@ -64,23 +66,9 @@ def _check_header(header: str, contract: Contract, report: ValidationReport) -> 
         )
     for name in contract.required_columns:
         if name not in columns:
-            report.add_file_error(
-                "missing_column",
-                f"the required column '{name}' is not in the header. Add it (see docs/contracts.md).",
-                row=0,
-                field=name,
-                expected=f"a column named '{name}'",
-                found="; ".join(columns),
-            )
+            report_missing_column(report, name, "; ".join(columns), row=0)
     known = {c.name for c in contract.columns}
-    extra = [c for c in columns if c not in known]
-    if extra:
-        report.add_warning(
-            "extra_column",
-            f"column(s) {', '.join(extra)} are not in contract {contract.name} v{contract.version}: the file "
-            "lands and the columns are kept, but nothing downstream reads them until the contract adds them.",
-            field=", ".join(extra),
-        )
+    flag_extra_columns(report, [c for c in columns if c not in known])
     return None if report.file_errors else columns
 
 

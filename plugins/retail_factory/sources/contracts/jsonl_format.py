@@ -22,6 +22,8 @@ from retail_factory.sources.contracts.checks import (
     check_name_date,
     check_not_empty,
     check_utf8,
+    flag_extra_columns,
+    report_missing_column,
 )
 from retail_factory.sources.contracts.model import Column, Contract, Finding, ValidationReport
 from retail_factory.sources.contracts.values import PATTERNS, expected_text
@@ -192,23 +194,10 @@ def _validate_lines(
                 absent[name] += 1
             _observe_key(record, line_number, contract, keys, report)
             _observe_date(record, line_number, contract, dates)
-    if extra:
-        report.add_warning(
-            "extra_column",
-            f"field(s) {', '.join(sorted(extra))} are not in contract {contract.name} v{contract.version}: "
-            "the file lands and the fields are kept, but nothing downstream reads them until the contract "
-            "adds them.",
-            field=", ".join(sorted(extra)),
-        )
+    flag_extra_columns(report, sorted(extra))
     for name, count in absent.items():
         if report.rows and count == report.rows:  # absent from every line: the export lost a column
-            report.add_file_error(
-                "missing_column",
-                f"the required field '{name}' is in no line of the file. Add it (see docs/contracts.md).",
-                field=name,
-                expected=f"a field named '{name}'",
-                found="absent from every line",
-            )
+            report_missing_column(report, name, "absent from every line")
     dates.finish(report)
     return report
 

@@ -16,6 +16,8 @@ from retail_factory.sources.contracts.checks import (
     KeyTracker,
     check_name_date,
     check_not_empty,
+    flag_extra_columns,
+    report_missing_column,
 )
 from retail_factory.sources.contracts.model import TYPE_DESCRIPTIONS, Contract, ValidationReport
 from retail_factory.sources.contracts.values import (
@@ -60,13 +62,7 @@ def _check_schema(schema: pa.Schema, contract: Contract, report: ValidationRepor
     for column in contract.columns:
         if column.name not in schema.names:
             if column.required:
-                report.add_file_error(
-                    "missing_column",
-                    f"the required column '{column.name}' is not in the file. Add it (see docs/contracts.md).",
-                    field=column.name,
-                    expected=f"a column named '{column.name}'",
-                    found=", ".join(schema.names),
-                )
+                report_missing_column(report, column.name, ", ".join(schema.names))
             continue
         arrow_type = schema.field(column.name).type
         if not ARROW_TYPES[column.type](arrow_type):
@@ -79,14 +75,7 @@ def _check_schema(schema: pa.Schema, contract: Contract, report: ValidationRepor
                 found=str(arrow_type),
             )
         present.append(column.name)
-    extra = [name for name in schema.names if contract.column(name) is None]
-    if extra:
-        report.add_warning(
-            "extra_column",
-            f"column(s) {', '.join(extra)} are not in contract {contract.name} v{contract.version}: the file "
-            "lands and the columns are kept, but nothing downstream reads them until the contract adds them.",
-            field=", ".join(extra),
-        )
+    flag_extra_columns(report, [name for name in schema.names if contract.column(name) is None])
     return present
 
 
