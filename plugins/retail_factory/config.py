@@ -34,6 +34,10 @@ class Settings:
     airflow_home: Path
     node_bin: Path
     demo_dir: Path
+    warehouse: str  # "duckdb" (default, one file) or "postgres"
+    duckdb_path: Path
+    dbt_project_dir: Path
+    dbt_target_dir: Path
     raw_container: str = "raw"
     quarantine_container: str = "quarantine"
     curated_container: str = "curated"
@@ -64,6 +68,43 @@ def get_settings() -> Settings:
         airflow_home=Path(os.environ.get("AIRFLOW_HOME", str(home / ".airflow"))),
         node_bin=Path(_env("NODE_BIN", str(home / "node_modules" / ".bin"))),
         demo_dir=Path(_env("DEMO_DIR", str(home / ".demo"))),
+        warehouse=_warehouse_kind(_env("WAREHOUSE", "duckdb")),
+        duckdb_path=Path(_env("DUCKDB_PATH", str(home / ".warehouse" / "retail.duckdb"))),
+        dbt_project_dir=Path(_env("DBT_PROJECT_DIR", str(home / "dbt_project"))),
+        dbt_target_dir=Path(_env("DBT_TARGET_DIR", str(home / ".warehouse" / "dbt-target"))),
+    )
+
+
+WAREHOUSES = ("duckdb", "postgres")
+
+
+def _warehouse_kind(value: str) -> str:
+    if value not in WAREHOUSES:
+        raise ValueError(f"{ENV_PREFIX}WAREHOUSE is {value!r}; it must be one of {', '.join(WAREHOUSES)}")
+    return value
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    """The PostgreSQL warehouse, from the environment (the same variables dbt's profile reads)."""
+
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+
+    def dsn(self) -> str:
+        return f"host={self.host} port={self.port} user={self.user} password={self.password} dbname={self.database}"
+
+
+def get_postgres_settings() -> PostgresSettings:
+    return PostgresSettings(
+        host=_env("PG_HOST", "127.0.0.1"),
+        port=int(_env("PG_PORT", "5432")),
+        user=_env("PG_USER", "retail_factory"),
+        password=_env("PG_PASSWORD", ""),
+        database=_env("PG_DATABASE", "retail_factory"),
     )
 
 

@@ -1,0 +1,203 @@
+"""The two warehouses: a DuckDB file (default) and PostgreSQL, chosen by ``RETAIL_FACTORY_WAREHOUSE``.
+
+Both offer the same few operations the factory needs: run a query, and replace one ingest date
+of some raw tables in a single transaction from rows staged in a DuckDB temporary table. DuckDB
+inserts them directly; PostgreSQL receives them through ``COPY … FROM STDIN`` (CSV).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+
+from retail_factory.config import PostgresSettings, Settings, get_postgres_settings, get_settings
+from retail_factory.warehouse.raw_tables import LOAD_LOG_COLUMNS, LOAD_LOG_TABLE, SCHEMA, RawTable, raw_tables
+from retail_factory.warehouse.readers import quote_identifier
+
+Rows = list[tuple[Any, ...]]
+
+
+class Warehouse(Protocol):
+    kind: str
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]: ...
+
+    def ensure_raw_tables(self) -> None: ...
+
+    def loaded_blobs(self, day: dt.date) -> dict[tuple[str, str], set[tuple[str, str]]]: ...
+
+    @contextmanager
+    def staging_area(self) -> Iterator[duckdb.DuckDBPyConnection]: ...
+
+    def replace_partitions(
+        self, staged: duckdb.DuckDBPyConnection, day: dt.date, tables: dict[str, RawTable], log: str
+    ) -> None: ...
+
+
+def _loaded_blobs(rows: Rows) -> dict[tuple[str, str], set[tuple[str, str]]]:
+    blobs: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for domain, entity, blob, sha256 in rows:
+        blobs.setdefault((domain, entity), set())
+        if blob is not None:
+            blobs[(domain, entity)].add((blob, sha256))
+    return blobs
+
+
+LOADED_BLOBS_SQL = f"select domain, entity, blob, sha256 from {LOAD_LOG_TABLE} where ingest_date = {{}}"
+# The log rows of the entities being replaced: those the staged log names.
+DELETE_LOG_SQL = (
+    f"delete from {LOAD_LOG_TABLE} where ingest_date = {{day}} and domain || '.' || entity in ({{entities}})"
+)
+
+
+class DuckDBWarehouse:
+    """One DuckDB file. Only one process may write it at a time: the DAGs serialise warehouse tasks."""
+
+    kind = "duckdb"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
+        with self.connect(read_only=self.path.exists()) as con:
+            cursor = con.execute(sql, list(params))
+            columns = [d[0] for d in cursor.description or []]
+            return columns, cursor.fetchall()
+
+    def ensure_raw_tables(self) -> None:
+        with self.connect() as con:
+            con.execute(f"create schema if not exists {SCHEMA}")
+            con.execute(f"create table if not exists {LOAD_LOG_TABLE} ({LOAD_LOG_COLUMNS})")
+            for table in raw_tables():
+                con.execute(table.create_sql())
+
+    def loaded_blobs(self, day: dt.date) -> dict[tuple[str, str], set[tuple[str, str]]]:
+        with self.connect() as con:
+            return _loaded_blobs(con.execute(LOADED_BLOBS_SQL.format("?"), [day]).fetchall())
+
+    @contextmanager
+    def staging_area(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.connect() as con:
+            yield con
+
+    def replace_partitions(
+        self, staged: duckdb.DuckDBPyConnection, day: dt.date, tables: dict[str, RawTable], log: str
+    ) -> None:
+        entities = ", ".join(
+            f"'{d}.{e}'" for d, e in staged.execute(f"select distinct domain, entity from {log}").fetchall()
+        )
+        staged.execute("begin transaction")
+        try:
+            if entities:
+                staged.execute(DELETE_LOG_SQL.format(day="?", entities=entities), [day])
+            staged.execute(f"insert into {LOAD_LOG_TABLE} select * from {log}")
+            for temp, table in tables.items():
+                staged.execute(f"delete from {table.qualified_name} where _ingest_date = ?", [day])
+                columns = ", ".join(quote_identifier(c) for c in table.all_columns)
+                staged.execute(f"insert into {table.qualified_name} ({columns}) select {columns} from {temp}")
+            staged.execute("commit")
+        except BaseException:
+            staged.execute("rollback")
+            raise
+
+
+class PostgresWarehouse:
+    """A PostgreSQL database; rows arrive by ``COPY`` inside one transaction per load."""
+
+    kind = "postgres"
+
+    def __init__(self, settings: PostgresSettings) -> None:
+        self.settings = settings
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        import psycopg2
+
+        conn = psycopg2.connect(self.settings.dsn())
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
+        with self.connect() as conn, conn.cursor() as cursor:
+            cursor.execute(sql.replace("?", "%s"), list(params))
+            columns = [d[0] for d in cursor.description or []]
+            return columns, list(cursor.fetchall()) if cursor.description else []
+
+    def ensure_raw_tables(self) -> None:
+        with self.connect() as conn, conn, conn.cursor() as cursor:
+            cursor.execute(f"create schema if not exists {SCHEMA}")
+            cursor.execute(f"create table if not exists {LOAD_LOG_TABLE} ({LOAD_LOG_COLUMNS})")
+            for table in raw_tables():
+                cursor.execute(table.create_sql())
+
+    def loaded_blobs(self, day: dt.date) -> dict[tuple[str, str], set[tuple[str, str]]]:
+        with self.connect() as conn, conn.cursor() as cursor:
+            cursor.execute(LOADED_BLOBS_SQL.format("%s"), [day])
+            return _loaded_blobs(list(cursor.fetchall()))
+
+    @contextmanager
+    def staging_area(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = duckdb.connect()  # in memory: DuckDB reads the files, PostgreSQL gets CSV
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def replace_partitions(
+        self, staged: duckdb.DuckDBPyConnection, day: dt.date, tables: dict[str, RawTable], log: str
+    ) -> None:
+        entities = ", ".join(
+            f"'{d}.{e}'" for d, e in staged.execute(f"select distinct domain, entity from {log}").fetchall()
+        )
+        # `with conn` is one transaction: committed on success, rolled back on any error.
+        with tempfile.TemporaryDirectory(prefix="retail-factory-copy-") as tmp, self.connect() as conn, conn:
+            cursor = conn.cursor()
+            if entities:
+                cursor.execute(DELETE_LOG_SQL.format(day="%s", entities=entities), [day])
+            self._copy(staged, cursor, f"select * from {log}", LOAD_LOG_TABLE, "", Path(tmp) / "log.csv")
+            for temp, table in tables.items():
+                columns = ", ".join(quote_identifier(c) for c in table.all_columns)
+                cursor.execute(f"delete from {table.qualified_name} where _ingest_date = %s", [day])
+                self._copy(
+                    staged,
+                    cursor,
+                    f"select {columns} from {temp}",
+                    table.qualified_name,
+                    f"({columns})",
+                    Path(tmp) / f"{table.name}.csv",
+                )
+
+    @staticmethod
+    def _copy(
+        staged: duckdb.DuckDBPyConnection, cursor: Any, select: str, target: str, columns: str, path: Path
+    ) -> None:
+        """Rows of a DuckDB query into a PostgreSQL table, through a CSV file and COPY."""
+        staged.execute(f"copy ({select}) to '{path}' (header, delimiter ',')")
+        with path.open("rb") as data:
+            cursor.copy_expert(f"copy {target} {columns} from stdin with (format csv, header true)", data)
+
+
+def get_warehouse(settings: Settings | None = None) -> Warehouse:
+    """The warehouse the settings name."""
+    s = settings or get_settings()
+    if s.warehouse == "postgres":
+        return PostgresWarehouse(get_postgres_settings())
+    return DuckDBWarehouse(s.duckdb_path)
