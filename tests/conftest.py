@@ -17,6 +17,10 @@ import pytest
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="retail-factory-tests-airflow-"))
 os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
 os.environ.pop("AIRFLOW_CONN_WASB_DEFAULT", None)
+# The warehouse and dbt's compiled files of the session live beside it, never in the clone.
+os.environ["RETAIL_FACTORY_DUCKDB_PATH"] = str(_AIRFLOW_HOME / "warehouse" / "retail.duckdb")
+os.environ["RETAIL_FACTORY_DBT_TARGET_DIR"] = str(_AIRFLOW_HOME / "dbt-target")
+os.environ["RETAIL_FACTORY_WAREHOUSE"] = "duckdb"
 
 from retail_factory.config import apply_airflow_environment  # noqa: E402
 
@@ -57,6 +61,49 @@ def storage(azurite):
         for start in range(0, len(names), 200):
             client.delete_blobs(*names[start : start + 200])
     return service
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator:
+    """A real PostgreSQL server from the machine's binaries, for the whole session."""
+    from retail_factory.devstack import PostgresServer
+
+    # Not under pytest's tmp folder: that is private to root, and the server runs as `postgres`.
+    server = PostgresServer(Path(tempfile.mkdtemp(prefix="retail-factory-tests-pg-"))).start()
+    yield server
+    server.stop()
+    import shutil
+
+    shutil.rmtree(server.location, ignore_errors=True)
+
+
+@pytest.fixture
+def duckdb_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An empty DuckDB warehouse file for one test, selected through the settings."""
+    from retail_factory.warehouse.connections import get_warehouse
+
+    monkeypatch.setenv("RETAIL_FACTORY_WAREHOUSE", "duckdb")
+    monkeypatch.setenv("RETAIL_FACTORY_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    return get_warehouse()
+
+
+@pytest.fixture
+def postgres_warehouse(postgres, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest):
+    """An empty PostgreSQL database for one test, selected through the settings."""
+    from retail_factory.warehouse.connections import get_warehouse
+
+    name = "test_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    postgres.create_database(name)
+    monkeypatch.setenv("RETAIL_FACTORY_WAREHOUSE", "postgres")
+    for key, value in {**postgres.environment(), "RETAIL_FACTORY_PG_DATABASE": name}.items():
+        monkeypatch.setenv(key, value)
+    return get_warehouse()
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def warehouse(request: pytest.FixtureRequest):
+    """Each warehouse in turn: a test using it runs on DuckDB and on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_warehouse")
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ through the Airflow connection named by ``RETAIL_FACTORY_WASB_CONN_ID``.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,10 @@ class Settings:
     @property
     def plugins_folder(self) -> Path:
         return self.home / "plugins"
+
+    @property
+    def dbt_docs_dir(self) -> Path:
+        return self.duckdb_path.parent / "dbt-docs"
 
     @property
     def azurite_executable(self) -> Path:
@@ -133,6 +138,10 @@ def airflow_environment(settings: Settings | None = None) -> dict[str, str]:
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+        # Cosmos' plugin shows the dbt docs the transform DAG publishes (warehouse/docs.py).
+        "AIRFLOW__COSMOS__DBT_DOCS_PROJECTS": json.dumps(
+            {"retail_factory": {"dir": str(s.dbt_docs_dir), "index": "index.html", "name": "Retail Factory dbt docs"}}
+        ),
         **TELEMETRY_OFF,
     }
 

@@ -130,3 +130,91 @@ class Azurite:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+POSTGRES_BIN_DIRS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin")
+
+
+def postgres_bin_dir() -> Path:
+    """Where the machine's PostgreSQL server programs are (``RETAIL_FACTORY_PG_BIN`` to choose)."""
+    if os.environ.get("RETAIL_FACTORY_PG_BIN"):
+        return Path(os.environ["RETAIL_FACTORY_PG_BIN"])
+    for candidate in POSTGRES_BIN_DIRS:
+        if (Path(candidate) / "pg_ctl").exists():
+            return Path(candidate)
+    raise FileNotFoundError(
+        "no PostgreSQL server programs found (looked in " + ", ".join(POSTGRES_BIN_DIRS) + "); install Debian's "
+        "postgresql-15 package or set RETAIL_FACTORY_PG_BIN to the folder holding initdb and pg_ctl"
+    )
+
+
+@dataclass
+class PostgresServer:
+    """A throw-away PostgreSQL server from the machine's binaries, on 127.0.0.1 and a free port.
+
+    pytest-postgresql cannot drive it here: PostgreSQL refuses to run as root, which is what CI
+    runs as, so when we are root the server runs as the ``postgres`` system user (``runuser``).
+    Authentication is ``trust`` on loopback only: a local test server, never a real one.
+    """
+
+    location: Path
+    port: int = field(default_factory=free_port)
+    user: str = "retail_factory"
+    database: str = "retail_factory"
+
+    def _run(self, *args: str) -> None:
+        command = [str(postgres_bin_dir() / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, text=True)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.location / "data"
+
+    def start(self) -> PostgresServer:
+        self.location.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            self.location.chmod(0o777)  # the postgres user creates its data folder here (keep parents traversable)
+        if not self.data_dir.exists():
+            self._run("initdb", "-D", str(self.data_dir), "-U", self.user, "--auth=trust", "-E", "UTF8", "--no-sync")
+        options = f"-p {self.port} -k {self.location} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            "pg_ctl", "-D", str(self.data_dir), "-o", options, "-l", str(self.location / "server.log"), "-w", "start"
+        )
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, self.database)
+        log.info("PostgreSQL on 127.0.0.1:%d (data in %s)", self.port, self.data_dir)
+        return self
+
+    def create_database(self, name: str) -> None:
+        """A new, empty database (dropped first if it exists)."""
+        import psycopg2
+
+        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user=self.user, dbname=self.database)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(f'drop database if exists "{name}"')
+                cursor.execute(f'create database "{name}"')
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        if (self.data_dir / "postmaster.pid").exists():
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+
+    def environment(self) -> dict[str, str]:
+        """The settings that point the factory (and dbt's profile) at this server."""
+        return {
+            "RETAIL_FACTORY_PG_HOST": "127.0.0.1",
+            "RETAIL_FACTORY_PG_PORT": str(self.port),
+            "RETAIL_FACTORY_PG_USER": self.user,
+            "RETAIL_FACTORY_PG_PASSWORD": "",
+            "RETAIL_FACTORY_PG_DATABASE": self.database,
+        }
+
+    def __enter__(self) -> PostgresServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -22,7 +22,8 @@ from retail_factory.config import apply_airflow_environment, get_settings
 log = logging.getLogger(__name__)
 
 # The factory's DAGs in the order one date moves through them; later steps add theirs here.
-FACTORY_DAGS: tuple[str, ...] = ("land_retail", "land_supply", "land_producer")
+FACTORY_DAGS: tuple[str, ...] = ("land_retail", "land_supply", "land_producer", "transform")
+POOLS = {"warehouse": (1, "DuckDB has one writer: tasks that write the warehouse take turns")}
 
 
 @dataclass
@@ -43,10 +44,16 @@ def prepare_airflow() -> Path:
     """Point Airflow at the project's local home and bring its metadata database up to date."""
     env = apply_airflow_environment()
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
+    from airflow.models.pool import Pool
     from airflow.utils import db
+
+    from retail_factory.warehouse.dbt import ensure_manifest
 
     with _output_to(Path(env["AIRFLOW_HOME"]) / "logs" / "retail-factory.log"):
         db.upgradedb()
+        for name, (slots, description) in POOLS.items():
+            Pool.create_or_update_pool(name, slots=slots, description=description, include_deferred=False)
+        ensure_manifest()  # the transform DAG renders its dbt tasks from it
     return Path(env["AIRFLOW_HOME"])
 
 

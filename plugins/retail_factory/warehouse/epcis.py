@@ -30,9 +30,14 @@ EPC_LISTS = {"epcList": "epc", "inputEPCList": "input", "outputEPCList": "output
 
 
 def event_key(event: dict[str, Any]) -> str:
-    """The eventID, else a hash of the event's content (keys sorted), so a re-sent event keeps its key."""
+    """The eventID, else a hash of the event's content (keys sorted), so a re-sent event keeps its key.
+
+    An error declaration repeats the eventID of the event it cancels (EPCIS 2.0 §7.4.1.3); it is
+    a record of its own, keyed ``<eventID>#errorDeclaration``.
+    """
     if isinstance(event.get("eventID"), str) and event["eventID"]:
-        return event["eventID"]
+        suffix = "#errorDeclaration" if isinstance(event.get("errorDeclaration"), dict) else ""
+        return event["eventID"] + suffix
     digest = hashlib.sha256(json.dumps(event, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
     return f"sha256:{digest}"
 

@@ -103,8 +103,9 @@ class RawLoader:
         to_load = []
         for contract, load in zip(contracts, loads, strict=True):
             wanted = {(b.name, b.sha256) for b in listed[contract.name]}
-            # Loaded before from exactly these blobs (or none and never loaded): nothing to do.
-            load.unchanged = already.get((contract.domain, contract.entity), set()) == wanted
+            # Loaded before from exactly these blobs (or from none, as an empty partition): nothing to do.
+            key = (contract.domain, contract.entity)
+            load.unchanged = key in already and already[key] == wanted
             if not load.unchanged:
                 to_load.append((contract, load))
         if to_load:

@@ -30,7 +30,7 @@ renamed as (
         promo_id is not null as is_promoted,
 
         -- dates
-        ingest_date as sold_date,
+        sold_date,
         ingest_date,
 
         -- timestamps

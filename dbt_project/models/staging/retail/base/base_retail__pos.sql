@@ -8,13 +8,59 @@ source as (
 
 ),
 
+checked as (
+
+    select
+        *,
+        case
+            when {{ any_null(['store_gln', 'ticket_id', 'line_number', 'gtin', 'sold_at']) }}
+                then {{ missing_reason('null_key', ['store_gln', 'ticket_id', 'line_number', 'gtin', 'sold_at']) }}
+            when not {{ is_valid_gln('store_gln') }}
+                then {{ reject_reason('bad_gln', 'store_gln', 'is not a GLN with a valid check digit') }}
+            when not {{ is_valid_gtin('gtin') }}
+                then {{ reject_reason('bad_gtin', 'gtin', 'is not a GTIN with a valid check digit') }}
+            when length(ticket_id) > 40
+                then {{ reject_reason('bad_value', 'ticket_id', 'is longer than 40 characters') }}
+            when {{ to_integer('line_number') }} is null or {{ to_integer('line_number') }} < 1
+                then {{ reject_reason('bad_value', 'line_number', 'is not a line number (a whole number from 1)') }}
+            when {{ any_null(['label', 'quantity', 'unit_price', 'discount_amount', 'line_amount']) }}
+                then {{ missing_reason('bad_value', ['label', 'quantity', 'unit_price', 'discount_amount', 'line_amount']) }}
+            when length(label) > 200
+                then {{ reject_reason('bad_value', 'label', 'is longer than 200 characters') }}
+            when {{ to_integer('quantity') }} is null
+                then {{ reject_reason('bad_value', 'quantity', 'is not a whole number') }}
+            when {{ to_csv_decimal('unit_price') }} is null
+                then {{ reject_reason('bad_value', 'unit_price', 'is not a decimal written with a comma') }}
+            when {{ to_csv_decimal('discount_amount') }} is null
+                then {{ reject_reason('bad_value', 'discount_amount', 'is not a decimal written with a comma') }}
+            when {{ to_csv_decimal('line_amount') }} is null
+                then {{ reject_reason('bad_value', 'line_amount', 'is not a decimal written with a comma') }}
+            when {{ to_timestamp_utc('sold_at') }} is null
+                then {{ reject_reason('bad_value', 'sold_at', 'is not a date-time with its UTC offset') }}
+            when {{ to_integer('quantity') }} < 1
+                then {{ reject_reason('negative_quantity', 'quantity', 'must be at least 1') }}
+            when {{ to_csv_decimal('unit_price') }} < 0
+                then {{ reject_reason('bad_value', 'unit_price', 'is negative') }}
+            when {{ to_csv_decimal('discount_amount') }} < 0
+                then {{ reject_reason('bad_value', 'discount_amount', 'is negative') }}
+            when {{ to_csv_decimal('line_amount') }} < 0
+                then {{ reject_reason('bad_value', 'line_amount', 'is negative') }}
+            when {{ local_date_as_written('sold_at') }} <> _ingest_date
+                then 'wrong_date: sold_at "' || sold_at || '" is not on the delivery date '
+                    || cast(_ingest_date as varchar)
+        end as row_problem
+
+    from source
+
+),
+
 typed as (
 
     select
         -- ids
         store_gln as store_id,
         ticket_id,
-        {{ parse_integer('line_number') }} as line_number,
+        {{ to_integer('line_number') }} as line_number,
         gtin,
         promo_id,
 
@@ -22,57 +68,42 @@ typed as (
         label,
 
         -- numerics
-        {{ parse_integer('quantity') }} as quantity,
-        {{ parse_decimal('unit_price') }} as unit_price,
-        {{ parse_decimal('discount_amount') }} as discount_amount,
-        {{ parse_decimal('line_amount') }} as line_amount,
+        {{ to_integer('quantity') }} as quantity,
+        {{ to_csv_decimal('unit_price') }} as unit_price,
+        {{ to_csv_decimal('discount_amount') }} as discount_amount,
+        {{ to_csv_decimal('line_amount') }} as line_amount,
+
+        -- dates
+        {{ local_date_as_written('sold_at') }} as sold_date,
 
         -- timestamps
-        {{ parse_timestamp_utc('sold_at') }} as sold_at,
-        sold_at as sold_at_local,
+        {{ to_timestamp_utc('sold_at') }} as sold_at,
 
         -- lineage
+        _ingest_date as ingest_date,
         _source_blob as source_blob,
         _source_row as source_row,
-        _ingest_date as ingest_date,
+        {{ row_key(['store_gln', 'ticket_id', 'line_number']) }} as row_key,
 
-        -- raw values, for the reject reason
-        line_number as raw_line_number,
-        quantity as raw_quantity,
-        unit_price as raw_unit_price,
-        line_amount as raw_line_amount
+        row_problem
 
-    from source
+    from checked
 
 ),
 
-checked as (
+deduplicated as (
 
     select
         *,
-        case
-            when store_id is null or ticket_id is null or line_number is null or gtin is null
-                then 'null_key: store_gln, ticket_id, line_number and gtin are required'
-            when not {{ is_valid_gln('store_id') }}
-                then 'bad_gln: store_gln ' || store_id || ' is not a GLN with a valid check digit'
-            when not {{ is_valid_gtin('gtin') }}
-                then 'bad_gtin: gtin ' || gtin || ' is not a GTIN with a valid check digit'
-            when quantity is null
-                then 'bad_value: quantity ' || coalesce(raw_quantity, 'null') || ' is not a whole number'
-            when quantity <= 0
-                then 'negative_quantity: quantity ' || raw_quantity || ' must be at least 1'
-            when unit_price is null or line_amount is null
-                then 'bad_value: unit_price/line_amount ' || coalesce(raw_unit_price, 'null') || '/'
-                    || coalesce(raw_line_amount, 'null') || ' are not decimals'
-            when sold_at is null
-                then 'bad_value: sold_at ' || coalesce(sold_at_local, 'null') || ' is not a date-time with offset'
-            when cast(substr(sold_at_local, 1, 10) as date) <> ingest_date
-                then 'wrong_date: sold on ' || substr(sold_at_local, 1, 10) || ', delivered for ' || cast(ingest_date as varchar)
-        end as row_problem,
+        -- the first good delivery of a key wins; later copies are rejected
         row_number() over (
             partition by ingest_date, store_id, ticket_id, line_number
-            order by source_blob, source_row
-        ) as copy_number  -- the first delivery of a key wins; later copies are rejected
+            order by case when row_problem is null then 0 else 1 end, source_blob, source_row
+        ) as copy_number,
+        first_value(source_blob) over (
+            partition by ingest_date, store_id, ticket_id, line_number
+            order by case when row_problem is null then 0 else 1 end, source_blob, source_row
+        ) as first_source_blob
 
     from typed
 
@@ -91,18 +122,20 @@ final as (
         unit_price,
         discount_amount,
         line_amount,
+        sold_date,
         sold_at,
+        ingest_date,
         source_blob,
         source_row,
-        ingest_date,
+        row_key,
         case
             when row_problem is not null then row_problem
             when copy_number > 1
                 then 'duplicate_key: ticket ' || ticket_id || ' line ' || cast(line_number as varchar)
-                    || ' of store ' || store_id || ' was already delivered'
+                    || ' of store ' || store_id || ' was already delivered in ' || first_source_blob
         end as rejection_reason
 
-    from checked
+    from deduplicated
 
 )
 

@@ -1,0 +1,86 @@
+{#- One row per product (GTIN): its attributes in the latest catalog snapshot that lists it, and the
+    first and last snapshot dates it appeared in. Nutrition facts are per 100 g/ml as staging gives
+    them (null when absent); the Nutri-Score is not computed here. -#}
+with
+
+products as (
+
+    select * from {{ ref('stg_retail__products') }}
+
+),
+
+snapshots_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by gtin
+            order by snapshot_date desc, source_blob desc, source_row desc
+        ) as snapshot_rank,
+        min(snapshot_date) over (partition by gtin) as first_seen_date,
+        max(snapshot_date) over (partition by gtin) as last_seen_date
+
+    from products
+
+),
+
+latest_snapshot as (
+
+    select * from snapshots_ranked
+    where snapshot_rank = 1
+
+),
+
+final as (
+
+    select
+        -- ids
+        cast(gtin as varchar) as gtin,
+        cast(producer_id as varchar) as producer_id,
+
+        -- strings
+        cast(name as varchar) as product_name,
+        cast(brand as varchar) as brand,
+        cast(category as varchar) as category,
+        cast(subcategory as varchar) as subcategory,
+        cast(origin_country as varchar) as origin_country,
+        cast(net_content_unit as varchar) as net_content_unit,
+        cast(nutriments_json as varchar) as nutriments_json,
+
+        -- numerics
+        cast(net_content as numeric(18, 4)) as net_content,
+        cast(case_size as bigint) as case_size,
+        cast(shelf_life_days as bigint) as shelf_life_days,
+        cast(price_eur as numeric(18, 4)) as price_eur,
+        cast(vat_rate as numeric(18, 4)) as vat_rate,
+        cast(energy_kj_100g as float8) as energy_kj_100g,
+        cast(energy_kcal_100g as float8) as energy_kcal_100g,
+        cast(fat_100g as float8) as fat_100g,
+        cast(saturated_fat_100g as float8) as saturated_fat_100g,
+        cast(carbohydrates_100g as float8) as carbohydrates_100g,
+        cast(sugars_100g as float8) as sugars_100g,
+        cast(fiber_100g as float8) as fiber_100g,
+        cast(proteins_100g as float8) as proteins_100g,
+        cast(salt_100g as float8) as salt_100g,
+        cast(sodium_100g as float8) as sodium_100g,
+        cast(fruits_vegetables_legumes_pct as float8) as fruits_vegetables_legumes_pct,
+
+        -- booleans
+        cast(is_own_brand as boolean) as is_own_brand,
+        cast(is_fresh as boolean) as is_fresh,
+        cast(is_beverage as boolean) as is_beverage,
+        cast(is_water as boolean) as is_water,
+        cast(is_cheese as boolean) as is_cheese,
+        cast(is_red_meat as boolean) as is_red_meat,
+        cast(is_fat_oil_nuts_seeds as boolean) as is_fat_oil_nuts_seeds,
+        cast(has_non_nutritive_sweeteners as boolean) as has_non_nutritive_sweeteners,
+
+        -- dates
+        cast(first_seen_date as date) as first_seen_date,
+        cast(last_seen_date as date) as last_seen_date
+
+    from latest_snapshot
+
+)
+
+select * from final

@@ -1,0 +1,33 @@
+with
+
+base as (
+
+    select * from {{ ref('base_producer__epcis_parties') }}
+    where rejection_reason is null
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        event_key,
+        side,
+        position,
+        party,
+
+        -- strings
+        type,
+
+        -- dates
+        ingest_date,
+
+        -- lineage
+        source_blob,
+        source_row
+
+    from base
+
+)
+
+select * from renamed

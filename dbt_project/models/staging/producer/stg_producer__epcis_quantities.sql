@@ -1,0 +1,36 @@
+with
+
+base as (
+
+    select * from {{ ref('base_producer__epcis_quantities') }}
+    where rejection_reason is null
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        event_key,
+        role,
+        position,
+        epc_class,
+
+        -- strings
+        uom,
+
+        -- numerics
+        quantity,
+
+        -- dates
+        ingest_date,
+
+        -- lineage
+        source_blob,
+        source_row
+
+    from base
+
+)
+
+select * from renamed

@@ -1,0 +1,135 @@
+"""The dbt project as Airflow sees it: Cosmos configuration, the manifest, the docs.
+
+Cosmos renders the project from a manifest compiled ahead (``LoadMode.DBT_MANIFEST``), so parsing
+the transform DAG runs no dbt command; :func:`ensure_manifest` compiles it (``dbt parse``) when the
+project changed. dbt gets its profile from ``dbt_project/profiles.yml`` and the environment
+(``RETAIL_FACTORY_*``): credentials never appear in the DAG.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from retail_factory.config import TELEMETRY_OFF, Settings, get_settings
+
+if TYPE_CHECKING:
+    from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+
+log = logging.getLogger(__name__)
+
+PROFILE = "retail_factory"
+# How Cosmos runs dbt: "watcher" (one `dbt build`, a sensor task per model; the default, see
+# docs/architecture.md for the measurement) or "local" (one dbt invocation per model task).
+EXECUTION_MODES = ("watcher", "local")
+
+
+def execution_mode_name() -> str:
+    mode = os.environ.get("RETAIL_FACTORY_DBT_EXECUTION_MODE", "watcher")
+    if mode not in EXECUTION_MODES:
+        raise ValueError(f"RETAIL_FACTORY_DBT_EXECUTION_MODE is {mode!r}; use one of {', '.join(EXECUTION_MODES)}")
+    return mode
+
+
+def dbt_env(settings: Settings | None = None) -> dict[str, str]:
+    """What dbt needs in its environment: the warehouse settings, and no usage statistics."""
+    s = settings or get_settings()
+    env = {key: value for key, value in os.environ.items() if key.startswith("RETAIL_FACTORY_")}
+    env.update(
+        RETAIL_FACTORY_WAREHOUSE=s.warehouse,
+        RETAIL_FACTORY_DUCKDB_PATH=str(s.duckdb_path),
+        **TELEMETRY_OFF,
+    )
+    return env
+
+
+def manifest_path(settings: Settings | None = None) -> Path:
+    return (settings or get_settings()).dbt_target_dir / "manifest.json"
+
+
+def _project_fingerprint(project: Path) -> str:
+    """A hash of every file dbt parses, so a stale manifest is noticed."""
+    digest = hashlib.sha256()
+    for path in sorted(project.rglob("*")):
+        if path.is_file() and path.suffix in {".sql", ".yml", ".yaml", ".csv", ".md"} and "target" not in path.parts:
+            digest.update(str(path.relative_to(project)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def run_dbt(args: list[str], settings: Settings | None = None) -> Any:
+    """Run one dbt command in this process (dbtRunner); raise with dbt's message when it fails."""
+    from dbt.cli.main import dbtRunner
+
+    s = settings or get_settings()
+    saved = dict(os.environ)
+    os.environ.update(dbt_env(s))
+    try:
+        result = dbtRunner().invoke(
+            [
+                *args,
+                "--project-dir",
+                str(s.dbt_project_dir),
+                "--profiles-dir",
+                str(s.dbt_project_dir),
+                "--target-path",
+                str(s.dbt_target_dir),
+                "--log-path",
+                str(s.dbt_target_dir / "logs"),
+                "--target",
+                s.warehouse,
+            ]
+        )
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    if not result.success:
+        raise RuntimeError(f"dbt {' '.join(args)} failed: {result.exception or 'see the dbt log above'}")
+    return result.result
+
+
+def ensure_manifest(settings: Settings | None = None) -> Path:
+    """Compile ``manifest.json`` if the project changed since the last compile (``dbt parse``)."""
+    s = settings or get_settings()
+    path = manifest_path(s)
+    stamp = s.dbt_target_dir / "manifest.fingerprint"
+    fingerprint = _project_fingerprint(s.dbt_project_dir)
+    if path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return path
+    s.dbt_target_dir.mkdir(parents=True, exist_ok=True)
+    run_dbt(["parse"], s)
+    stamp.write_text(fingerprint)
+    log.info("compiled the dbt manifest: %s", path)
+    return path
+
+
+def cosmos_configs(
+    settings: Settings | None = None,
+) -> tuple[ProjectConfig, ProfileConfig, ExecutionConfig, RenderConfig]:
+    """Project, profile, execution and render configuration of the transform DAG's dbt group."""
+    from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+    s = settings or get_settings()
+    project = ProjectConfig(
+        dbt_project_path=s.dbt_project_dir,
+        manifest_path=manifest_path(s),
+        project_name=PROFILE,
+        install_dbt_deps=False,  # no packages: dbt hub is not reachable, and none is needed
+        env_vars=dbt_env(s),
+    )
+    profile = ProfileConfig(
+        profile_name=PROFILE, target_name=s.warehouse, profiles_yml_filepath=s.dbt_project_dir / "profiles.yml"
+    )
+    mode = ExecutionMode.WATCHER if execution_mode_name() == "watcher" else ExecutionMode.LOCAL
+    execution = ExecutionConfig(execution_mode=mode, invocation_mode=InvocationMode.DBT_RUNNER)
+    render = RenderConfig(
+        load_method=LoadMode.DBT_MANIFEST,
+        test_behavior=TestBehavior.AFTER_EACH,
+        emit_datasets=False,  # the transform DAG emits the curated Assets itself, once per date
+        enable_mock_profile=False,
+    )
+    return project, profile, execution, render

@@ -1,0 +1,97 @@
+"""Export the public marts as Parquet to ``curated/<mart>/date=<D>/<mart>.parquet``.
+
+A fact is exported for its date D (the rows of that business date); a dimension or a small mart
+as a whole, as it stood after D was built. Each export overwrites its blob, so re-running a date
+gives the same files. Analysts and BI tools read them in place (DuckDB, Spark, pandas, Power BI).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from retail_factory.config import get_settings
+from retail_factory.storage import storage_guard
+
+if TYPE_CHECKING:
+    from azure.storage.blob import BlobServiceClient
+
+    from retail_factory.warehouse.connections import Warehouse
+
+log = logging.getLogger(__name__)
+MARTS_SCHEMA = "marts"
+
+
+@dataclass(frozen=True)
+class Mart:
+    name: str
+    product: str  # the curated Asset it belongs to (assets.CURATED_PRODUCTS)
+    date_column: str | None = None  # None: exported whole
+
+    def select_sql(self, placeholder: str) -> str:
+        where = f" where {self.date_column} = {placeholder}" if self.date_column else ""
+        return f"select * from {MARTS_SCHEMA}.{self.name}{where}"
+
+
+PUBLIC_MARTS: tuple[Mart, ...] = (
+    Mart("dim_dates", "stock"),
+    Mart("dim_stores", "stock"),
+    Mart("dim_products", "stock"),
+    Mart("dim_producers", "traceability"),
+    Mart("dim_locations", "traceability"),
+    Mart("fct_sales_daily", "stock", "sales_date"),
+    Mart("fct_inventory_daily", "stock", "inventory_date"),
+    Mart("fct_store_orders", "stock", "ordered_date"),
+    Mart("fct_shipments", "stock", "shipped_date"),
+    Mart("fct_receipts", "stock", "received_date"),
+    Mart("fct_lead_times", "stock"),
+    Mart("fct_shelf_availability_daily", "stock", "availability_date"),
+    Mart("fct_supplier_otif", "stock"),
+    Mart("fct_lot_events", "traceability", "event_date"),
+    Mart("fct_lot_links", "traceability", "link_date"),
+    Mart("fct_rejected_rows", "stock", "ingest_date"),
+)
+
+
+def curated_blob(mart: Mart, day: dt.date) -> str:
+    return f"{mart.name}/date={day.isoformat()}/{mart.name}.parquet"
+
+
+def _write_parquet(warehouse: Warehouse, mart: Mart, day: dt.date, path: Path) -> int:
+    """The mart's rows for ``day`` into a Parquet file, read by the warehouse's own driver."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if warehouse.kind == "duckdb":
+        with warehouse.connect(read_only=True) as con:  # type: ignore[attr-defined]
+            params = [day] if mart.date_column else []
+            table = con.execute(mart.select_sql("?"), params).fetch_arrow_table()
+    else:
+        columns, rows = warehouse.query(mart.select_sql("?"), [day] if mart.date_column else [])
+        table = pa.Table.from_pylist([dict(zip(columns, row, strict=True)) for row in rows]) if rows else None
+        if table is None:
+            table = pa.table({name: pa.array([], pa.null()) for name in columns})
+    pq.write_table(table, path, compression="zstd")
+    return table.num_rows
+
+
+def export_marts(
+    warehouse: Warehouse, service: BlobServiceClient, day: dt.date, marts: tuple[Mart, ...] = PUBLIC_MARTS
+) -> dict[str, dict[str, object]]:
+    """Export every mart for ``day``; returns mart → {blob, rows, product}."""
+    container = service.get_container_client(get_settings().curated_container)
+    exported: dict[str, dict[str, object]] = {}
+    with tempfile.TemporaryDirectory(prefix="retail-factory-export-") as tmp:
+        for mart in marts:
+            path = Path(tmp) / f"{mart.name}.parquet"
+            rows = _write_parquet(warehouse, mart, day, path)
+            blob = curated_blob(mart, day)
+            with storage_guard(service, f"exporting {mart.name}"), path.open("rb") as data:
+                container.upload_blob(blob, data, overwrite=True, metadata={"rows": str(rows), "date": day.isoformat()})
+            exported[mart.name] = {"blob": f"{container.container_name}/{blob}", "rows": rows, "product": mart.product}
+            log.info("exported %s for %s: %d rows → curated/%s", mart.name, day, rows, blob)
+    return exported
