@@ -1,4 +1,4 @@
-"""``retail-factory``: simulate a chain, run the factory, run the demo, print the contracts."""
+"""``retail-factory``: simulate a chain, run the factory, run the demo, query the warehouse, print the contracts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 
 
@@ -84,6 +85,49 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(DemoParams(args.stores, args.products, args.days, args.start, args.seed, args.faults))
 
 
+def cmd_load(args: argparse.Namespace) -> int:
+    """Load landed raw blobs of a date range into the warehouse's raw tables (no dbt)."""
+    from retail_factory.config import DOMAINS
+    from retail_factory.storage import blob_service
+    from retail_factory.warehouse.connections import get_warehouse
+    from retail_factory.warehouse.loader import RawLoader
+
+    if args.date_to < args.date_from:
+        raise ValueError(f"--to {args.date_to} is before --from {args.date_from}")
+    loader = RawLoader(blob_service(), get_warehouse())
+    day = args.date_from
+    while day <= args.date_to:
+        summary = loader.load_day(day, DOMAINS)
+        outcomes = Counter(e.outcome for e in summary.entities)
+        print(f"{day}  " + ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items())), flush=True)
+        day += dt.timedelta(days=1)
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """Run one SQL statement on the warehouse and print the result as a table."""
+    from retail_factory.warehouse.connections import get_warehouse
+
+    try:
+        columns, rows = get_warehouse().query(args.statement)
+    except Exception as exc:  # the database's own message says what is wrong with the statement
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    print(format_table(columns, rows[: args.limit]))
+    if len(rows) > args.limit:
+        print(f"({len(rows):,} rows, {args.limit} shown; --limit to see more)")
+    return 0
+
+
+def format_table(columns: list[str], rows: list[tuple]) -> str:
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines.append("-+-".join("-" * w for w in widths))
+    lines += [" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(lines)
+
+
 def cmd_contracts(args: argparse.Namespace) -> int:
     from retail_factory.sources.contracts.docs import contracts_markdown
 
@@ -134,6 +178,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--faults", type=_rate, default=0.02)
     demo.set_defaults(func=cmd_demo)
+
+    load = commands.add_parser("load", help="load landed raw blobs of a date range into the warehouse (no dbt)")
+    load.add_argument("--from", dest="date_from", type=_date, required=True)
+    load.add_argument("--to", dest="date_to", type=_date, required=True)
+    load.set_defaults(func=cmd_load)
+
+    sql = commands.add_parser(
+        "sql", help='query the warehouse, e.g. `retail-factory sql "select * from marts.dim_stores"`'
+    )
+    sql.add_argument("statement", help="one SQL statement (DuckDB or PostgreSQL dialect, per RETAIL_FACTORY_WAREHOUSE)")
+    sql.add_argument("--limit", type=_positive, default=50, help="rows to print (default 50)")
+    sql.set_defaults(func=cmd_sql)
 
     airflow = commands.add_parser(
         "airflow",

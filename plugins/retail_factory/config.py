@@ -99,8 +99,12 @@ class PostgresSettings:
     password: str
     database: str
 
-    def dsn(self) -> str:
-        return f"host={self.host} port={self.port} user={self.user} password={self.password} dbname={self.database}"
+    def connect_kwargs(self) -> dict[str, object]:
+        """Keyword arguments for psycopg2.connect (a conninfo string would need quoting rules)."""
+        kwargs: dict[str, object] = {"host": self.host, "port": self.port, "user": self.user, "dbname": self.database}
+        if self.password:
+            kwargs["password"] = self.password
+        return kwargs
 
 
 def get_postgres_settings() -> PostgresSettings:

@@ -14,7 +14,7 @@ from typing import Any
 from retail_factory.config import get_settings
 from retail_factory.devstack import Azurite
 from retail_factory.landing.lander import ERROR_SUFFIX
-from retail_factory.runner import DagRunResult, run_factory
+from retail_factory.runner import LANDING_DAGS, DagRunResult, run_factory
 from retail_factory.sources.simulator import SimulationParams, simulate
 
 
@@ -26,6 +26,7 @@ class DemoParams:
     start: dt.date = dt.date(2025, 2, 3)
     seed: int = 42
     faults: float = 0.02
+    transform_days: int = 3  # the last days go through the transform DAG (dbt); earlier ones are bulk-loaded
 
 
 def _say(text: str = "") -> None:
@@ -80,24 +81,77 @@ def run_demo(params: DemoParams = DemoParams()) -> int:
         f"in {summary.seconds:.0f} s"
     )
 
+    _fresh_warehouse()
     with Azurite(Path(tempfile.mkdtemp(prefix="retail-factory-azurite-"))) as azurite:
         os.environ["AIRFLOW_CONN_WASB_DEFAULT"] = azurite.airflow_connection()
         _say(
-            f"\n2/3 Azurite (Blob Storage emulator) on {azurite.blob_endpoint}; running the landing DAGs "
+            f"\n2/4 Azurite (Blob Storage emulator) on {azurite.blob_endpoint}; running the landing DAGs "
             f"for each date through Airflow (dag.test, metadata in {settings.airflow_home}) …"
         )
-        results = run_factory(out / "drop", params.start, last, on_result=_progress)
-        _say("\n3/3 What landed")
+        results = run_factory(out / "drop", params.start, last, LANDING_DAGS, on_result=_progress)
+        results += _transform(params, out / "drop", last)
+        _say("\n4/4 What landed, and what the warehouse holds")
         report = _report(results, azurite.connection_string)
+        report["warehouse"] = _warehouse_report()
     report_path = settings.demo_dir / "landing-report.json"
     report_path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     _print_report(report, out, report_path)
     return 0 if all(r.ok for r in results) else 1
 
 
+def _fresh_warehouse() -> None:
+    """Each demo starts from an empty warehouse (its Azurite is new too)."""
+    settings = get_settings()
+    if settings.warehouse == "duckdb":
+        for path in (settings.duckdb_path, settings.duckdb_path.with_name(settings.duckdb_path.name + ".wal")):
+            path.unlink(missing_ok=True)
+
+
+def _transform(params: DemoParams, drop: Path, last: dt.date) -> list[DagRunResult]:
+    """Bulk-load the history, then run the transform DAG (load, dbt, export) for the last days."""
+    from retail_factory.config import DOMAINS
+    from retail_factory.storage import blob_service
+    from retail_factory.warehouse.connections import get_warehouse
+    from retail_factory.warehouse.loader import RawLoader
+
+    first_transformed = max(params.start, last - dt.timedelta(days=params.transform_days - 1))
+    settings = get_settings()
+    where = settings.duckdb_path if settings.warehouse == "duckdb" else "PostgreSQL"
+    _say(
+        f"\n3/4 Warehouse ({settings.warehouse}: {where})"
+        f": loading the raw history up to {first_transformed - dt.timedelta(days=1)} in bulk "
+        "(what `retail-factory load` does), then the transform DAG (load, dbt with Cosmos, Parquet exports) "
+        f"for {first_transformed} → {last} …"
+    )
+    loader = RawLoader(blob_service(), get_warehouse())
+    day = params.start
+    while day < first_transformed:
+        loader.load_day(day, DOMAINS)
+        day += dt.timedelta(days=1)
+    return run_factory(drop, first_transformed, last, ("transform",), on_result=_progress)
+
+
+def _warehouse_report() -> dict[str, Any]:
+    from retail_factory.warehouse.connections import get_warehouse
+    from retail_factory.warehouse.export import PUBLIC_MARTS
+
+    warehouse = get_warehouse()
+    counts = {}
+    for mart in PUBLIC_MARTS:
+        try:
+            counts[mart.name] = warehouse.query(f"select count(*) from marts.{mart.name}")[1][0][0]
+        except Exception:
+            counts[mart.name] = None
+    return {"marts": counts}
+
+
 def _progress(result: DagRunResult) -> None:
     extra = result.asset_events[0]["extra"] if result.asset_events else {}
     mark = "ok " if result.ok else "FAILED"
+    if result.dag_id == "transform" and extra:
+        marts = extra.get("marts", {})
+        _say(f"    {result.day}  {result.dag_id:<14} {mark} dbt built; exported {len(marts)} marts to curated/")
+        return
     detail = (
         (
             f"{extra.get('files', 0):>4} files {extra.get('rows', 0):>7,} rows "
@@ -140,7 +194,14 @@ def _print_report(report: dict[str, Any], out: Path, report_path: Path) -> None:
         _say("    quarantined files by reason: " + ", ".join(f"{code} {n}" for code, n in reasons.most_common()))
         example = report["quarantined"][0]
         _say(f"    e.g. {example['file']}: {example['reason']}")
-    airflow_home = get_settings().airflow_home
+    marts = report.get("warehouse", {}).get("marts", {})
+    if marts:
+        _say(
+            "    marts (rows): "
+            + ", ".join(f"{name} {rows if rows is not None else 'MISSING'}" for name, rows in marts.items())
+        )
+    settings = get_settings()
+    airflow_home = settings.airflow_home
     _say("\nWhere to look")
     _say(f"    simulated source files   {out / 'drop'}")
     _say(f"    the truth behind them    {out / 'truth'} (faults.jsonl lists every injected fault)")
@@ -150,7 +211,15 @@ def _print_report(report: dict[str, Any], out: Path, report_path: Path) -> None:
         "land_retail`"
     )
     _say(f"    task output of this run  {airflow_home / 'logs' / 'retail-factory-run.log'}")
+    query = "select * from marts.fct_shelf_availability_daily order by snapshot_date desc limit 10"
+    _say(f"    the warehouse            {settings.duckdb_path}")
     _say(
-        "    Azurite ran in a temporary folder and has been stopped; `retail-factory run` lands the same files "
+        f'                             e.g. .venv/bin/retail-factory sql "{query}"  (README: Query the curated tables)'
+    )
+    _say(f"    dbt docs                 {settings.dbt_docs_dir / 'index.html'}")
+    _say("                             (also reports/dbt-docs/index.html in Blob, and Airflow UI → dbt docs)")
+    _say(
+        "    Azurite ran in a temporary folder and has been stopped (the curated Parquet exports went with it); "
+        "`retail-factory run` lands the same files "
         "into any storage account the `wasb_default` connection points at (docs/runbook.md)."
     )

@@ -22,7 +22,8 @@ from retail_factory.config import apply_airflow_environment, get_settings
 log = logging.getLogger(__name__)
 
 # The factory's DAGs in the order one date moves through them; later steps add theirs here.
-FACTORY_DAGS: tuple[str, ...] = ("land_retail", "land_supply", "land_producer", "transform")
+LANDING_DAGS: tuple[str, ...] = ("land_retail", "land_supply", "land_producer")
+FACTORY_DAGS: tuple[str, ...] = (*LANDING_DAGS, "transform")
 POOLS = {"warehouse": (1, "DuckDB has one writer: tasks that write the warehouse take turns")}
 
 

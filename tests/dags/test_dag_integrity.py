@@ -14,6 +14,7 @@ from retail_factory.config import get_settings
 
 DAG_FILES = sorted(get_settings().dags_folder.glob("*.py"))
 LANDING_DAGS = ("land_retail", "land_supply", "land_producer")
+FACTORY_DAGS = (*LANDING_DAGS, "transform")
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def dag_bag():
 
 def test_dag_files_import_without_errors(dag_bag) -> None:
     assert dag_bag.import_errors == {}
-    assert set(LANDING_DAGS) <= set(dag_bag.dag_ids)
+    assert set(FACTORY_DAGS) <= set(dag_bag.dag_ids)
 
 
 def test_every_dag_file_names_airflow_and_dag_so_the_processor_parses_it() -> None:
@@ -34,7 +35,7 @@ def test_every_dag_file_names_airflow_and_dag_so_the_processor_parses_it() -> No
         assert "airflow" in text and "dag" in text, path
 
 
-@pytest.mark.parametrize("dag_id", LANDING_DAGS)
+@pytest.mark.parametrize("dag_id", FACTORY_DAGS)
 def test_dags_are_documented_tagged_owned_and_retried(dag_bag, dag_id: str) -> None:
     dag = dag_bag.dags[dag_id]
     assert dag.tags and dag.doc_md and len(dag.doc_md) > 200
@@ -98,3 +99,34 @@ def test_dag_files_are_thin(dag_bag) -> None:
     for path in DAG_FILES:
         code = [line for line in Path(path).read_text().splitlines() if line.strip() and not line.startswith("#")]
         assert "import" in path.read_text() and len(code) < 60, path
+
+
+def test_transform_runs_when_all_domains_landed_a_date_and_emits_the_curated_assets(dag_bag) -> None:
+    from airflow.timetables.simple import PartitionedAssetTimetable
+
+    dag = dag_bag.dags["transform"]
+    assert isinstance(dag.timetable, PartitionedAssetTimetable)
+    assets = {key.name for key, _ in dag.timetable.asset_condition.iter_assets()}
+    assert assets == {"raw_retail", "raw_supply", "raw_producer"}
+    assert type(dag.timetable.asset_condition).__name__.endswith("AssetAll")  # all three, not any
+    assert dag.max_active_runs == 1
+    export = dag.get_task("export_marts")
+    assert sorted(asset.name for asset in export.outlets) == ["curated_stock", "curated_traceability"]
+
+
+def test_transform_shows_a_task_per_dbt_model_and_its_tests_and_serialises_warehouse_writes(dag_bag) -> None:
+    import json
+
+    from retail_factory.warehouse.dbt import manifest_path
+
+    dag = dag_bag.dags["transform"]
+    nodes = json.loads(manifest_path().read_text())["nodes"].values()
+    models = {n["name"] for n in nodes if n["resource_type"] == "model"}
+    task_ids = set(dag.task_dict)
+    missing = [m for m in models if not any(t.startswith(f"dbt.{m}.") or t == f"dbt.{m}" for t in task_ids)]
+    assert not missing, f"dbt models without a task: {missing}"
+    assert any(t.endswith(".test") for t in task_ids)  # each model's tests are a task of their own
+    writers = [t for t in dag.tasks if t.task_id in ("load_raw", "export_marts", "publish_docs")]
+    writers.append(dag.get_task("dbt.dbt_producer_watcher"))
+    assert all(t.pool == "warehouse" for t in writers)
+    assert dag.get_task("load_raw").downstream_task_ids  # load → dbt → export

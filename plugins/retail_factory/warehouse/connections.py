@@ -75,7 +75,8 @@ class DuckDBWarehouse:
             con.close()
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
-        with self.connect(read_only=self.path.exists()) as con:
+        # Read-write like dbt's own connection: DuckDB refuses two configurations in one process.
+        with self.connect() as con:
             cursor = con.execute(sql, list(params))
             columns = [d[0] for d in cursor.description or []]
             return columns, cursor.fetchall()
@@ -129,7 +130,7 @@ class PostgresWarehouse:
     def connect(self) -> Iterator[Any]:
         import psycopg2
 
-        conn = psycopg2.connect(self.settings.dsn())
+        conn = psycopg2.connect(**self.settings.connect_kwargs())
         try:
             yield conn
         finally:

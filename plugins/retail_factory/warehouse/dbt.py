@@ -87,8 +87,21 @@ def run_dbt(args: list[str], settings: Settings | None = None) -> Any:
         os.environ.clear()
         os.environ.update(saved)
     if not result.success:
-        raise RuntimeError(f"dbt {' '.join(args)} failed: {result.exception or 'see the dbt log above'}")
+        raise RuntimeError(f"dbt {' '.join(args)} failed: {result.exception or _failures(result.result)}")
     return result.result
+
+
+def _failures(run_result: Any, limit: int = 10) -> str:
+    """The failed nodes of a dbt run and dbt's message for each, to put in the task's error."""
+    failed = [
+        f"{r.node.unique_id}: {r.status}: {(r.message or '').strip()[:500]}"
+        for r in getattr(run_result, "results", None) or []
+        if str(r.status) in ("error", "fail", "runtime error")
+    ]
+    if not failed:
+        return "see the dbt log above"
+    more = f" (and {len(failed) - limit} more)" if len(failed) > limit else ""
+    return "; ".join(failed[:limit]) + more
 
 
 def ensure_manifest(settings: Settings | None = None) -> Path:
@@ -114,6 +127,8 @@ def cosmos_configs(
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
     s = settings or get_settings()
+    if not manifest_path(s).exists():  # a fresh clone: compile it once (runners refresh it: ensure_manifest)
+        ensure_manifest(s)
     project = ProjectConfig(
         dbt_project_path=s.dbt_project_dir,
         manifest_path=manifest_path(s),

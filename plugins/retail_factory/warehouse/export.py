@@ -67,7 +67,7 @@ def _write_parquet(warehouse: Warehouse, mart: Mart, day: dt.date, path: Path) -
     import pyarrow.parquet as pq
 
     if warehouse.kind == "duckdb":
-        with warehouse.connect(read_only=True) as con:  # type: ignore[attr-defined]
+        with warehouse.connect() as con:  # type: ignore[attr-defined]
             params = [day] if mart.date_column else []
             table = con.execute(mart.select_sql("?"), params).fetch_arrow_table()
     else:

@@ -90,12 +90,13 @@ def _dbt_group() -> Any:
     from retail_factory.warehouse.dbt import cosmos_configs, execution_mode_name
 
     project, profile, execution, render = cosmos_configs()
-    operator_args: dict[str, Any] = {"vars": {"run_date": RUN_DATE_TEMPLATE}, "install_deps": False}
-    if execution_mode_name() == "watcher":
-        # One `dbt build` (the producer) writes; the per-model tasks only watch it.
-        execution.setup_operator_args = {"pool": WAREHOUSE_POOL}
-    else:
-        operator_args["pool"] = WAREHOUSE_POOL  # every model task writes
+    # Every dbt task takes the warehouse pool: the producer's `dbt build` writes, and a watcher task
+    # cleared or retried by hand falls back to running its own model. Watchers wait after the build.
+    operator_args: dict[str, Any] = {
+        "vars": {"run_date": RUN_DATE_TEMPLATE},
+        "install_deps": False,
+        "pool": WAREHOUSE_POOL,
+    }
     group = DbtTaskGroup(
         group_id="dbt",
         project_config=project,
