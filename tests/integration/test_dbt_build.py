@@ -13,12 +13,15 @@ import decimal
 import hashlib
 import json
 import os
+import shlex
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from retail_factory import cli
 from retail_factory.config import DOMAINS, get_settings
 from retail_factory.landing.lander import Lander
 from retail_factory.sources.contracts import ALL_CONTRACTS
@@ -163,3 +166,31 @@ def test_every_column_is_documented_and_every_documented_column_exists(built) ->
         if documented - built_columns:
             problems.append(f"{unique_id}: documented but missing {sorted(documented - built_columns)}")
     assert not problems, problems
+
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def readme_commands(prefix: str) -> list[str]:
+    section = README.read_text(encoding="utf-8").split("## Query the curated tables")[1].split("\n## ")[0]
+    commands = [line for line in section.splitlines() if line.startswith(prefix)]
+    assert commands, f"no `{prefix}` example in the README section"
+    return commands
+
+
+def test_readme_query_examples_run_on_duckdb(built, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    with environment(built["duckdb"]["env"]):
+        for command in readme_commands(".venv/bin/retail-factory sql"):
+            assert cli.main(shlex.split(command)[1:]) == 0, command
+            lines = capsys.readouterr().out.splitlines()
+            may_be_empty = "fct_rejected_rows" in command  # clean data: nothing rejected
+            assert len(lines) >= (2 if may_be_empty else 3), (command, lines)
+
+
+def test_readme_psql_examples_run_on_postgres(built) -> None:
+    env = os.environ | built["postgres"]["env"]
+    for command in readme_commands("psql"):
+        done = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "(0 rows)" not in done.stdout and "rows)" in done.stdout, done.stdout

@@ -43,14 +43,14 @@ PUBLIC_MARTS: tuple[Mart, ...] = (
     Mart("dim_products", "stock"),
     Mart("dim_producers", "traceability"),
     Mart("dim_locations", "traceability"),
-    Mart("fct_sales_daily", "stock", "sales_date"),
-    Mart("fct_inventory_daily", "stock", "inventory_date"),
+    Mart("fct_sales_daily", "stock", "sold_date"),
+    Mart("fct_inventory_daily", "stock", "snapshot_date"),
     Mart("fct_store_orders", "stock", "ordered_date"),
     Mart("fct_shipments", "stock", "shipped_date"),
     Mart("fct_receipts", "stock", "received_date"),
-    Mart("fct_lead_times", "stock"),
-    Mart("fct_shelf_availability_daily", "stock", "availability_date"),
-    Mart("fct_supplier_otif", "stock"),
+    Mart("fct_lead_times", "stock", "received_date"),
+    Mart("fct_shelf_availability_daily", "stock", "snapshot_date"),
+    Mart("fct_supplier_otif", "stock"),  # weekly rates, small: exported whole
     Mart("fct_lot_events", "traceability", "event_date"),
     Mart("fct_lot_links", "traceability", "link_date"),
     Mart("fct_rejected_rows", "stock", "ingest_date"),
@@ -69,7 +69,7 @@ def _write_parquet(warehouse: Warehouse, mart: Mart, day: dt.date, path: Path) -
     if warehouse.kind == "duckdb":
         with warehouse.connect() as con:  # type: ignore[attr-defined]
             params = [day] if mart.date_column else []
-            table = con.execute(mart.select_sql("?"), params).fetch_arrow_table()
+            table = con.execute(mart.select_sql("?"), params).to_arrow_table()
     else:
         columns, rows = warehouse.query(mart.select_sql("?"), [day] if mart.date_column else [])
         table = pa.Table.from_pylist([dict(zip(columns, row, strict=True)) for row in rows]) if rows else None

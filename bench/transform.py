@@ -1,0 +1,218 @@
+"""How much a day of transformation costs, and against what (printed, never asserted).
+
+For a simulated chain, ``--history`` days are landed, loaded and built (dbt, full); then the next
+day D is measured, each time from the same saved warehouse:
+
+* load D (raw blobs → raw.*), then ``dbt build`` for D (models + data tests), ``dbt run`` (models);
+* the same models as plain SQL run directly in DuckDB (dbt's compiled SQL, views/tables/
+  delete+insert in dependency order, no tests): the engine's own limit;
+* the transform DAG's dbt task group through Cosmos (``dag.test``), against the plain ``dbt build``;
+* and the daily cost (load + dbt build of one day) with ``--long-history`` days behind it against
+  ``--history`` days: incremental models should keep it flat.
+
+The issue's tier is 200 stores × 2,000 products with 30 and 180 days of history
+(``--stores 200 --products 2000``); smaller tiers run the same steps.
+
+    .venv/bin/python bench/transform.py --stores 20 --products 300 --history 30 --long-history 90
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WORK = Path(tempfile.mkdtemp(prefix="retail-factory-bench-transform-"))
+os.environ["AIRFLOW_HOME"] = str(WORK / "airflow")
+os.environ["RETAIL_FACTORY_DUCKDB_PATH"] = str(WORK / "warehouse.duckdb")
+os.environ["RETAIL_FACTORY_DBT_TARGET_DIR"] = str(WORK / "dbt-target")
+os.environ["RETAIL_FACTORY_WAREHOUSE"] = "duckdb"
+
+from retail_factory.config import DOMAINS, apply_airflow_environment, get_settings  # noqa: E402
+
+apply_airflow_environment()
+
+START = dt.date(2025, 3, 3)
+
+
+def timed(function, *args, **kwargs) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = function(*args, **kwargs)
+    return time.perf_counter() - started, result
+
+
+def warehouse_files() -> list[Path]:
+    path = get_settings().duckdb_path
+    return [path, path.with_name(path.name + ".wal")]
+
+
+def save(name: str) -> None:
+    for path in warehouse_files():
+        if path.exists():
+            shutil.copyfile(path, WORK / f"{name}{path.suffix}")
+
+
+def restore(name: str) -> None:
+    for path in warehouse_files():
+        path.unlink(missing_ok=True)
+        saved = WORK / f"{name}{path.suffix}"
+        if saved.exists():
+            shutil.copyfile(saved, path)
+
+
+def dbt(command: str, day: dt.date) -> None:
+    from retail_factory.warehouse.dbt import run_dbt
+
+    run_dbt([command, "--vars", json.dumps({"run_date": day.isoformat()}), "--exclude-resource-type", "unit_test"])
+
+
+def plain_sql(day: dt.date) -> None:
+    """dbt's compiled SQL for ``day``, run straight in DuckDB in dependency order."""
+    import duckdb
+
+    dbt("compile", day)
+    manifest = json.loads((get_settings().dbt_target_dir / "manifest.json").read_text())
+    models = {k: n for k, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    done: set[str] = set()
+    order: list[dict] = []
+    while len(order) < len(models):
+        for key, node in models.items():
+            if key not in done and all(p in done or p not in models for p in node["depends_on"]["nodes"]):
+                order.append(node)
+                done.add(key)
+    con = duckdb.connect(str(get_settings().duckdb_path))
+    try:
+        for node in order:
+            run_model(con, node)
+    finally:
+        con.close()
+
+
+def run_model(con, node: dict) -> None:
+    relation, sql = node["relation_name"], node["compiled_code"]
+    materialized = node["config"]["materialized"]
+    if materialized == "view":
+        con.execute(f"create or replace view {relation} as {sql}")
+    elif materialized == "incremental":
+        keys = node["config"]["unique_key"]
+        keys = ", ".join([keys] if isinstance(keys, str) else keys)
+        con.execute(f"create or replace temp table _new as {sql}")
+        con.execute(f"delete from {relation} where ({keys}) in (select {keys} from _new)")
+        con.execute(f"insert into {relation} by name select * from _new")
+    else:
+        con.execute(f"create or replace table {relation} as {sql}")
+
+
+def cosmos_build(day: dt.date) -> float:
+    """Wall time of the transform DAG's dbt task group for ``day`` (dag.test), from its task records."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from retail_factory.runner import load_dags, prepare_airflow, run_dag
+
+    home = prepare_airflow()
+    dag = load_dags(("transform",))["transform"]
+    result = run_dag(dag, day, home / "logs" / "bench.log")
+    with create_session() as session:
+        tis = session.query(TaskInstance).filter(TaskInstance.run_id == result.run_id).all()
+        dbt_tis = [ti for ti in tis if ti.task_id.startswith("dbt.") and ti.start_date and ti.end_date]
+        if not result.ok:
+            print(f"    (transform run {result.state}: {result.failed_tasks[:5]})")
+        return (max(t.end_date for t in dbt_tis) - min(t.start_date for t in dbt_tis)).total_seconds()
+
+
+def land_and_load(service, drop: Path, days: list[dt.date], load: bool) -> None:
+    from retail_factory.landing.lander import Lander
+    from retail_factory.sources.contracts import ALL_CONTRACTS
+    from retail_factory.warehouse.connections import get_warehouse
+    from retail_factory.warehouse.loader import RawLoader
+
+    lander = Lander(service, run_id="bench")
+    for day in days:
+        for contract in ALL_CONTRACTS:
+            lander.land_entity(contract, drop, day)
+        if load:
+            RawLoader(service, get_warehouse()).load_day(day, DOMAINS)
+
+
+def daily_cost(service, day: dt.date) -> tuple[float, float]:
+    from retail_factory.warehouse.connections import get_warehouse
+    from retail_factory.warehouse.loader import RawLoader
+
+    load_seconds, _ = timed(RawLoader(service, get_warehouse()).load_day, day, DOMAINS)
+    build_seconds, _ = timed(dbt, "build", day)
+    return load_seconds, build_seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stores", type=int, default=20)
+    parser.add_argument("--products", type=int, default=300)
+    parser.add_argument("--history", type=int, default=30)
+    parser.add_argument("--long-history", type=int, default=180)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--skip-cosmos", action="store_true", help="do not run the DAG through Cosmos")
+    args = parser.parse_args()
+
+    from retail_factory.devstack import Azurite
+    from retail_factory.sources.simulator import SimulationParams, simulate
+    from retail_factory.storage import blob_service, ensure_containers
+
+    days = [START + dt.timedelta(days=i) for i in range(args.long_history + 1)]
+    print(f"chain {args.stores} stores × {args.products} products; history {args.history} and {args.long_history} days")
+    seconds, _ = timed(
+        simulate, SimulationParams(args.stores, args.products, len(days), START, args.seed, WORK / "sim")
+    )
+    print(f"simulated {len(days)} days in {seconds:.0f} s")
+    azurite = Azurite(WORK / "azurite").start()
+    os.environ["AIRFLOW_CONN_WASB_DEFAULT"] = azurite.airflow_connection()
+    try:
+        service = blob_service()
+        ensure_containers(service)
+        drop = WORK / "sim" / "drop"
+        short_day, long_day = days[args.history], days[args.long_history]
+
+        seconds, _ = timed(land_and_load, service, drop, days[: args.history], True)
+        dbt("build", days[args.history - 1])
+        save("history")
+        print(f"landed, loaded and built {args.history} days of history in {seconds:.0f} s (+ the build)")
+        land_and_load(service, drop, [short_day], False)
+
+        load_s, build_s = daily_cost(service, short_day)
+        save("loaded")
+        restore("loaded")
+        run_s, _ = timed(dbt, "run", short_day)
+        restore("loaded")
+        plain_s, _ = timed(plain_sql, short_day)
+        print(f"\nday {short_day} on {args.history} days of history")
+        print(f"  load {load_s:.1f} s; dbt build {build_s:.1f} s (load + build {load_s + build_s:.1f} s)")
+        print(f"  dbt run (models only) {run_s:.1f} s; the same SQL straight in DuckDB {plain_s:.1f} s")
+        print(f"  ratio dbt run / plain SQL = {run_s / plain_s:.2f}; dbt build / plain SQL = {build_s / plain_s:.2f}")
+        if not args.skip_cosmos:
+            restore("history")
+            cosmos_s = cosmos_build(short_day)
+            ratio = cosmos_s / build_s
+            print(f"  Cosmos (watcher) dbt task group {cosmos_s:.1f} s; ratio to plain dbt build = {ratio:.2f}")
+
+        restore("history")
+        seconds, _ = timed(land_and_load, service, drop, days[args.history : args.long_history], True)
+        dbt("build", days[args.long_history - 1])
+        land_and_load(service, drop, [long_day], False)
+        long_load, long_build = daily_cost(service, long_day)
+        print(f"\nday {long_day} on {args.long_history} days of history")
+        print(f"  load {long_load:.1f} s; dbt build {long_build:.1f} s (load + build {long_load + long_build:.1f} s)")
+        ratio = (long_load + long_build) / (load_s + build_s)
+        print(f"  daily cost ratio {args.long_history} / {args.history} days of history = {ratio:.2f} (aim ≤ 1.3)")
+    finally:
+        azurite.stop()
+        shutil.rmtree(WORK, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
