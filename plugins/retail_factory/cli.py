@@ -82,7 +82,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from retail_factory.demo import DemoParams, run_demo
 
-    return run_demo(DemoParams(args.stores, args.products, args.days, args.start, args.seed, args.faults))
+    return run_demo(
+        DemoParams(args.stores, args.products, args.days, args.start, args.seed, args.faults, args.transform_days)
+    )
 
 
 def cmd_load(args: argparse.Namespace) -> int:
@@ -177,6 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--start", type=_date, default=dt.date(2025, 2, 3))
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--faults", type=_rate, default=0.02)
+    demo.add_argument(
+        "--transform-days",
+        type=_positive,
+        default=2,
+        help="last days run through the transform DAG (dbt); earlier days are bulk-loaded (default 2)",
+    )
     demo.set_defaults(func=cmd_demo)
 
     load = commands.add_parser("load", help="load landed raw blobs of a date range into the warehouse (no dbt)")

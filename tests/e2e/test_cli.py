@@ -48,7 +48,8 @@ def test_simulate_then_run_through_airflow(airflow_db, azurite, storage, tmp_pat
     )
     assert simulated.returncode == 0, simulated.stderr
     assert "Simulated 2 days" in simulated.stdout and (out / "truth" / "faults.jsonl").exists()
-    ran = run_cli("run", "--drop", str(out), "--from", "2025-03-03", "--to", "2025-03-04")
+    landing = "land_retail,land_supply,land_producer"  # transform runs in the demo test (minutes per date)
+    ran = run_cli("run", "--drop", str(out), "--from", "2025-03-03", "--to", "2025-03-04", "--dags", landing)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     lines = [line for line in ran.stdout.splitlines() if line.startswith("2025-03-0")]
     assert len(lines) == 6 and all("success" in line for line in lines)
@@ -69,11 +70,16 @@ def test_run_refuses_a_backward_range_and_a_missing_drop(tmp_path: Path) -> None
 def test_the_demo_runs_end_to_end_and_says_where_to_look(airflow_db, tmp_path: Path) -> None:
     env = os.environ | {"RETAIL_FACTORY_DEMO_DIR": str(tmp_path / "demo")}
     env.pop("AIRFLOW_CONN_WASB_DEFAULT", None)  # the demo starts and stops its own Azurite
-    demo = run_cli("demo", "--stores", "3", "--products", "30", "--days", "2", "--faults", "0.3", env=env)
+    env["RETAIL_FACTORY_DUCKDB_PATH"] = str(tmp_path / "demo" / "warehouse.duckdb")
+    demo = run_cli(
+        "demo", "--stores", "3", "--products", "30", "--days", "2", "--faults", "0.3", "--transform-days", "1", env=env
+    )
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
-    assert "Where to look" in demo.stdout and "land_producer" in demo.stdout
+    assert "Where to look" in demo.stdout and "land_producer" in demo.stdout and "transform" in demo.stdout
     report = json.loads((tmp_path / "demo" / "landing-report.json").read_text())
-    assert set(report["dags"]) == {"land_retail", "land_supply", "land_producer"}
+    assert set(report["dags"]) == {"land_retail", "land_supply", "land_producer", "transform"}
+    assert report["dags"]["transform"]["runs"] == 1 and report["dags"]["transform"]["failed_runs"] == 0
+    assert report["warehouse"]["marts"]["fct_sales_daily"] > 0  # both days: one bulk-loaded, one transformed
     faults = (tmp_path / "demo" / "sim" / "truth" / "faults.jsonl").read_text().splitlines()
     quarantined_faults = [
         json.loads(f)
