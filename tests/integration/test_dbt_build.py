@@ -194,3 +194,45 @@ def test_readme_psql_examples_run_on_postgres(built) -> None:
         done = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert "(0 rows)" not in done.stdout and "rows)" in done.stdout, done.stdout
+
+
+def test_odd_deliveries_have_the_documented_outcomes(azurite, clean_chain: Path, tmp_path: Path) -> None:
+    """A late file, the same rows in two files, and an entity with no file, end to end on DuckDB."""
+    import shutil
+
+    drop = tmp_path / "drop"
+    shutil.copytree(clean_chain / "drop", drop)
+    first, second = DAYS[0], DAYS[1]
+    pos_files = sorted((drop / "retail" / "pos" / first.isoformat()).glob("*.csv"))
+    late = pos_files[0]
+    held_back = late.read_bytes()
+    late.unlink()  # store A's till file for day 1 arrives late
+    copy_lines = pos_files[1].read_text(encoding="utf-8").splitlines(keepends=True)[1:3]
+    with pos_files[2].open("a", encoding="utf-8") as other:
+        other.writelines(copy_lines)  # two of store B's lines also sent inside store C's file
+    shutil.rmtree(drop / "retail" / "promotions" / second.isoformat())  # no promotions file on day 2
+
+    service = blob_service()
+    empty_containers(service)
+    with environment({"RETAIL_FACTORY_WAREHOUSE": "duckdb", "RETAIL_FACTORY_DUCKDB_PATH": str(tmp_path / "w.duckdb")}):
+        land_and_load(service, drop, [first, second])
+        build(second)
+        warehouse = get_warehouse()
+        _, outcome = warehouse.query("select count(*) from raw.retail__promotions where _ingest_date = ?", [second])
+        assert outcome[0][0] == 0
+        _, rejected = warehouse.query(
+            "select rejection_code, count(*) from marts.fct_rejected_rows where source_table = 'retail__pos' group by 1"
+        )
+        assert dict(rejected) == {"duplicate_key": 2}  # the second copy of each line, with its reason
+        store_a = late.name.split("_")[1]
+        count_a = "select count(*) from marts.fct_sales_daily where store_id = ? and sold_date = ?"
+        assert warehouse.query(count_a, [store_a, first])[1][0][0] == 0
+        day_two_sql = "select * from marts.fct_sales_daily where sold_date = ? order by store_id, gtin"
+        day_two = warehouse.query(day_two_sql, [second])[1]
+        assert day_two
+
+        late.write_bytes(held_back)  # the late file arrives; its date is landed, loaded and built again
+        land_and_load(service, drop, [first])
+        build(first)
+        assert warehouse.query(count_a, [store_a, first])[1][0][0] > 0
+        assert warehouse.query(day_two_sql, [second])[1] == day_two  # the other date did not move
