@@ -67,6 +67,8 @@ def run_dbt(args: list[str], settings: Settings | None = None) -> Any:
     s = settings or get_settings()
     saved = dict(os.environ)
     os.environ.update(dbt_env(s))
+    # Cosmos sets this for the DAG's build in the task's process; commands run here say what they run.
+    os.environ.pop("DBT_EXCLUDE_RESOURCE_TYPES", None)
     try:
         result = dbtRunner().invoke(
             [
