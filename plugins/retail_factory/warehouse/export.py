@@ -69,7 +69,7 @@ def _write_parquet(warehouse: Warehouse, mart: Mart, day: dt.date, path: Path) -
     if warehouse.kind == "duckdb":
         with warehouse.connect() as con:  # type: ignore[attr-defined]
             params = [day] if mart.date_column else []
-            table = con.execute(mart.select_sql("?"), params).to_arrow_table()
+            table = con.sql(mart.select_sql("?"), params=params).to_arrow_table()
     else:
         columns, rows = warehouse.query(mart.select_sql("?"), [day] if mart.date_column else [])
         table = pa.Table.from_pylist([dict(zip(columns, row, strict=True)) for row in rows]) if rows else None

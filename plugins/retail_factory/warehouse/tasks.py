@@ -92,11 +92,7 @@ def _dbt_group() -> Any:
     project, profile, execution, render = cosmos_configs()
     # Every dbt task takes the warehouse pool: the producer's `dbt build` writes, and a watcher task
     # cleared or retried by hand falls back to running its own model. Watchers wait after the build.
-    operator_args: dict[str, Any] = {
-        "vars": {"run_date": RUN_DATE_TEMPLATE},
-        "install_deps": False,
-        "pool": WAREHOUSE_POOL,
-    }
+    operator_args: dict[str, Any] = {"vars": {"run_date": RUN_DATE_TEMPLATE}, "pool": WAREHOUSE_POOL}
     group = DbtTaskGroup(
         group_id="dbt",
         project_config=project,
