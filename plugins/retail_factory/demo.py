@@ -123,11 +123,14 @@ def _transform(params: DemoParams, drop: Path, last: dt.date) -> list[DagRunResu
         "(what `retail-factory load` does), then the transform DAG (load, dbt with Cosmos, Parquet exports) "
         f"for {first_transformed} → {last} …"
     )
+    from retail_factory.runner import output_to
+
     loader = RawLoader(blob_service(), get_warehouse())
     day = params.start
-    while day < first_transformed:
-        loader.load_day(day, DOMAINS)
-        day += dt.timedelta(days=1)
+    with output_to(settings.airflow_home / "logs" / "retail-factory-run.log"):  # the loader's log, not the screen
+        while day < first_transformed:
+            loader.load_day(day, DOMAINS)
+            day += dt.timedelta(days=1)
     return run_factory(drop, first_transformed, last, ("transform",), on_result=_progress)
 
 
@@ -149,8 +152,9 @@ def _progress(result: DagRunResult) -> None:
     extra = result.asset_events[0]["extra"] if result.asset_events else {}
     mark = "ok " if result.ok else "FAILED"
     if result.dag_id == "transform" and extra:
-        marts = extra.get("marts", {})
-        _say(f"    {result.day}  {result.dag_id:<14} {mark} dbt built; exported {len(marts)} marts to curated/")
+        marts = sum(len(event["extra"].get("marts", {})) for event in result.asset_events)
+        assets = ", ".join(sorted(event["asset"] for event in result.asset_events))
+        _say(f"    {result.day}  {result.dag_id:<14} {mark} dbt built; {marts} marts to curated/; emitted {assets}")
         return
     detail = (
         (

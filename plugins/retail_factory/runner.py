@@ -50,7 +50,7 @@ def prepare_airflow() -> Path:
 
     from retail_factory.warehouse.dbt import ensure_manifest
 
-    with _output_to(Path(env["AIRFLOW_HOME"]) / "logs" / "retail-factory.log"):
+    with output_to(Path(env["AIRFLOW_HOME"]) / "logs" / "retail-factory.log"):
         db.upgradedb()
         for name, (slots, description) in POOLS.items():
             Pool.create_or_update_pool(name, slots=slots, description=description, include_deferred=False)
@@ -61,7 +61,7 @@ def prepare_airflow() -> Path:
 def load_dags(dag_ids: tuple[str, ...] = FACTORY_DAGS) -> dict[str, Any]:
     from airflow.dag_processing.dagbag import DagBag
 
-    with _output_to(Path(get_settings().airflow_home) / "logs" / "retail-factory.log"):
+    with output_to(Path(get_settings().airflow_home) / "logs" / "retail-factory.log"):
         bag = DagBag(dag_folder=str(get_settings().dags_folder))
     if bag.import_errors:
         details = "\n".join(f"{path}: {error}" for path, error in bag.import_errors.items())
@@ -73,7 +73,7 @@ def load_dags(dag_ids: tuple[str, ...] = FACTORY_DAGS) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _output_to(log_path: Path) -> Iterator[None]:
+def output_to(log_path: Path) -> Iterator[None]:
     """Send everything written to stdout/stderr (Airflow's task logs included) to ``log_path``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
@@ -111,7 +111,7 @@ def run_dag(dag: Any, day: dt.date, log_path: Path) -> DagRunResult:
     import pendulum
 
     logical_date = pendulum.datetime(day.year, day.month, day.day, tz=get_settings().timezone)
-    with _output_to(log_path):
+    with output_to(log_path):
         dag_run = dag.test(logical_date=logical_date)
     failed = [ti.task_id for ti in dag_run.get_task_instances() if ti.state not in ("success", "skipped")]
     return DagRunResult(
