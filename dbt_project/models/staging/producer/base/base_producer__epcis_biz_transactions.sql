@@ -51,19 +51,7 @@ deduplicated as (
 
     select
         *,
-        -- deliveries of the event: the first one is kept
-        dense_rank() over (
-            partition by event_key
-            order by ingest_date, source_blob, source_row
-        ) as delivery_number,
-        first_value(source_blob) over (
-            partition by event_key
-            order by ingest_date, source_blob, source_row
-        ) as first_source_blob,
-        row_number() over (
-            partition by event_key, position
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as copy_number
+        {{ epcis_item_deliveries(['position']) }}
 
     from typed
 
@@ -80,14 +68,7 @@ final as (
         source_blob,
         source_row,
         row_key,
-        case
-            when event_key is not null and delivery_number > 1
-                then 'duplicate_event: event ' || event_key || ' was already delivered in ' || first_source_blob
-            when row_problem is not null then row_problem
-            when copy_number > 1
-                then 'duplicate_key: business transaction ' || cast(position as varchar) || ' of event ' || event_key
-                    || ' appears twice'
-        end as rejection_reason
+        {{ epcis_item_rejection("'business transaction '") }}
 
     from deduplicated
 
