@@ -115,8 +115,12 @@ def run_model(con, node: dict) -> None:
         con.execute(f"create or replace table {relation} as {sql}")
 
 
-def cosmos_build(day: dt.date) -> float:
-    """Wall time of the transform DAG's dbt task group for ``day`` (dag.test), from its task records."""
+def cosmos_build(day: dt.date) -> tuple[float, float]:
+    """Wall times of the transform DAG's dbt task group for ``day`` (dag.test) and of its producer task.
+
+    ``dag.test`` runs one task at a time, so the ~120 watcher tasks run after the producer's
+    ``dbt build``; under a scheduler they wait in the triggerer while it runs.
+    """
     from airflow.models.taskinstance import TaskInstance
     from airflow.utils.session import create_session
     from retail_factory.runner import load_dags, prepare_airflow, run_dag
@@ -129,7 +133,9 @@ def cosmos_build(day: dt.date) -> float:
         dbt_tis = [ti for ti in tis if ti.task_id.startswith("dbt.") and ti.start_date and ti.end_date]
         if not result.ok:
             print(f"    (transform run {result.state}: {result.failed_tasks[:5]})")
-        return (max(t.end_date for t in dbt_tis) - min(t.start_date for t in dbt_tis)).total_seconds()
+        producer = next(t for t in dbt_tis if t.task_id.endswith("dbt_producer_watcher"))
+        group = (max(t.end_date for t in dbt_tis) - min(t.start_date for t in dbt_tis)).total_seconds()
+        return group, (producer.end_date - producer.start_date).total_seconds()
 
 
 def land_and_load(service, drop: Path, days: list[dt.date], load: bool) -> None:
@@ -160,7 +166,7 @@ def main() -> int:
     parser.add_argument("--stores", type=int, default=20)
     parser.add_argument("--products", type=int, default=300)
     parser.add_argument("--history", type=int, default=30)
-    parser.add_argument("--long-history", type=int, default=180)
+    parser.add_argument("--long-history", type=int, default=180, help="0: skip the long-history run")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--skip-cosmos", action="store_true", help="do not run the DAG through Cosmos")
     args = parser.parse_args()
@@ -169,7 +175,7 @@ def main() -> int:
     from retail_factory.sources.simulator import SimulationParams, simulate
     from retail_factory.storage import blob_service, ensure_containers
 
-    days = [START + dt.timedelta(days=i) for i in range(args.long_history + 1)]
+    days = [START + dt.timedelta(days=i) for i in range(max(args.history, args.long_history) + 1)]
     print(f"chain {args.stores} stores × {args.products} products; history {args.history} and {args.long_history} days")
     seconds, _ = timed(
         simulate, SimulationParams(args.stores, args.products, len(days), START, args.seed, WORK / "sim")
@@ -184,9 +190,9 @@ def main() -> int:
         short_day, long_day = days[args.history], days[args.long_history]
 
         seconds, _ = timed(land_and_load, service, drop, days[: args.history], True)
-        dbt("build", days[args.history - 1])
+        build_history_s, _ = timed(dbt, "build", days[args.history - 1])
         save("history")
-        print(f"landed, loaded and built {args.history} days of history in {seconds:.0f} s (+ the build)")
+        print(f"landed and loaded {args.history} days of history in {seconds:.0f} s, built in {build_history_s:.0f} s")
         land_and_load(service, drop, [short_day], False)
 
         load_s, build_s = daily_cost(service, short_day)
@@ -202,9 +208,13 @@ def main() -> int:
         print(f"  ratio dbt run / plain SQL = {run_s / plain_s:.2f}; dbt build / plain SQL = {build_s / plain_s:.2f}")
         if not args.skip_cosmos:
             restore("history")
-            cosmos_s = cosmos_build(short_day)
-            ratio = cosmos_s / build_s
-            print(f"  Cosmos (watcher) dbt task group {cosmos_s:.1f} s; ratio to plain dbt build = {ratio:.2f}")
+            group_s, producer_s = cosmos_build(short_day)
+            print(f"  Cosmos (watcher): producer task (its `dbt build`) {producer_s:.1f} s", end="")
+            print(f" → ratio to plain dbt build = {producer_s / build_s:.2f} (aim ≤ 1.3)")
+            print(f"  whole dbt task group under dag.test (watchers one by one after it) {group_s:.1f} s", end="")
+            print(f" → {group_s / build_s:.2f}")
+        if args.long_history <= args.history:
+            return 0
 
         restore("history")
         seconds, _ = timed(land_and_load, service, drop, days[args.history : args.long_history], True)

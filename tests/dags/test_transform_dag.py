@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import io
+import re
+import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from retail_factory.config import get_settings
 from retail_factory.landing.lander import Lander
 from retail_factory.runner import load_dags, run_dag
 from retail_factory.sources.contracts import ALL_CONTRACTS
 from retail_factory.storage import blob_service
 from retail_factory.warehouse.connections import get_warehouse
+from retail_factory.warehouse.dbt import ensure_manifest
 from retail_factory.warehouse.export import PUBLIC_MARTS, curated_blob
 
 from tests.conftest import SIM_START
@@ -47,3 +51,52 @@ def test_a_transform_run_builds_exports_and_emits_the_curated_assets(transformed
         assert table.num_rows == rows[0][0], mart.name
     docs = service.get_container_client("reports").download_blob("dbt-docs/index.html").readall()
     assert b"<html" in docs[:2000].lower() and len(docs) > 100_000
+
+
+def test_the_airflow_ui_serves_the_published_dbt_docs(transformed) -> None:
+    """Cosmos' Airflow UI plugin, as configured by the factory, lists and serves the docs the DAG published."""
+    from cosmos.plugin.airflow3 import CosmosAF3Plugin, create_cosmos_fastapi_app
+    from fastapi.testclient import TestClient
+
+    views = {view["name"]: view["href"] for view in CosmosAF3Plugin().external_views}
+    assert views["Retail Factory dbt docs"].endswith("/cosmos/retail_factory/dbt_docs_index.html")
+    page = TestClient(create_cosmos_fastapi_app()).get("/retail_factory/dbt_docs_index.html")
+    assert page.status_code == 200, page.text[:500]
+    assert "fct_sales_daily" in page.text and len(page.text) > 100_000
+
+
+def test_a_failing_dbt_test_fails_its_task_and_no_curated_asset_is_emitted(
+    airflow_db: Path,
+    storage,
+    clean_chain: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A data test that fails stops the build downstream: its Cosmos task fails, nothing is exported."""
+    project = tmp_path / "dbt_project"
+    shutil.copytree(get_settings().dbt_project_dir, project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "tests" / "assert_no_day_sells_anything.sql").write_text(
+        "-- Fails on any day with sales: stands for a data test that finds bad rows.\n"
+        "select store_id, gtin, sold_date from {{ ref('fct_sales_daily') }} where units_sold > 0\n"
+    )
+    monkeypatch.setenv("RETAIL_FACTORY_DBT_PROJECT_DIR", str(project))
+    monkeypatch.setenv("RETAIL_FACTORY_DBT_TARGET_DIR", str(tmp_path / "dbt-target"))
+    ensure_manifest()
+    service = blob_service()
+    lander = Lander(service, run_id="test")
+    for contract in ALL_CONTRACTS:
+        lander.land_entity(contract, clean_chain / "drop", SIM_START)
+
+    dag = load_dags(("transform",))["transform"]
+    for task in dag.tasks:  # retried, a watcher would run its model again itself: one failure is enough here
+        task.retries = 0
+    log = tmp_path / "transform.log"
+    result = run_dag(dag, SIM_START, log)
+
+    assert not result.ok
+    assert "dbt.fct_sales_daily.test" in result.failed_tasks and result.asset_events == []
+    assert "dbt.fct_sales_daily.run" not in result.failed_tasks  # the model itself was built
+    text = capsys.readouterr().out + caplog.text + log.read_text(errors="replace")  # wherever pytest sent it
+    assert "Failure in test assert_no_day_sells_anything" in text and re.search(r"Got [1-9]\d* results", text)
