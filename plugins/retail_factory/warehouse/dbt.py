@@ -8,10 +8,13 @@ project changed. dbt gets its profile from ``dbt_project/profiles.yml`` and the 
 
 from __future__ import annotations
 
+import collections
 import hashlib
+import json
 import logging
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,48 +71,40 @@ def _project_fingerprint(project: Path) -> str:
     return digest.hexdigest()
 
 
-def run_dbt(args: list[str], settings: Settings | None = None) -> Any:
-    """Run one dbt command in this process (dbtRunner); raise with dbt's message when it fails."""
-    from dbt.cli.main import dbtRunner
+def run_dbt(args: list[str], settings: Settings | None = None) -> dict[str, Any]:
+    """Run one dbt command in its own process; return its run results, or raise with dbt's message.
 
+    Its own process, as the DAG's build: DuckDB lets one process write a file, and dbt-duckdb
+    in this process could keep the file open after the command, locking out the next build.
+    """
     s = settings or get_settings()
-    saved = dict(os.environ)
-    os.environ.update(dbt_env(s))
+    env = {**os.environ, **dbt_env(s), "DBT_USE_COLORS": "false"}
     # Cosmos sets this for the DAG's build in the task's process; commands run here say what they run.
-    os.environ.pop("DBT_EXCLUDE_RESOURCE_TYPES", None)
-    try:
-        result = dbtRunner().invoke(
-            [
-                *args,
-                "--project-dir",
-                str(s.dbt_project_dir),
-                "--profiles-dir",
-                str(s.dbt_project_dir),
-                "--target-path",
-                str(s.dbt_target_dir),
-                "--log-path",
-                str(s.dbt_target_dir / "logs"),
-                "--target",
-                s.warehouse,
-            ]
-        )
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    if not result.success:
-        raise RuntimeError(f"dbt {' '.join(args)} failed: {result.exception or _failures(result.result)}")
-    return result.result
+    env.pop("DBT_EXCLUDE_RESOURCE_TYPES", None)
+    results_file = s.dbt_target_dir / "run_results.json"
+    results_file.unlink(missing_ok=True)
+    command = [dbt_executable(), *args]
+    command += ["--project-dir", str(s.dbt_project_dir), "--profiles-dir", str(s.dbt_project_dir)]
+    command += ["--target-path", str(s.dbt_target_dir), "--log-path", str(s.dbt_target_dir / "logs")]
+    command += ["--target", s.warehouse]
+    last_lines: collections.deque[str] = collections.deque(maxlen=20)
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as dbt:
+        for line in dbt.stdout or ():
+            log.info("%s", line.rstrip())
+            last_lines.append(line.rstrip())
+    results = json.loads(results_file.read_text()) if results_file.exists() else {"results": []}
+    if dbt.returncode != 0:
+        raise RuntimeError(f"dbt {' '.join(args)} failed: {_failures(results) or chr(10).join(last_lines)}")
+    return results
 
 
-def _failures(run_result: Any, limit: int = 10) -> str:
+def _failures(run_results: dict[str, Any], limit: int = 10) -> str:
     """The failed nodes of a dbt run and dbt's message for each, to put in the task's error."""
     failed = [
-        f"{r.node.unique_id}: {r.status}: {(r.message or '').strip()[:500]}"
-        for r in getattr(run_result, "results", None) or []
-        if str(r.status) in ("error", "fail", "runtime error")
+        f"{r['unique_id']}: {r['status']}: {(r.get('message') or '').strip()[:500]}"
+        for r in run_results.get("results", [])
+        if r["status"] in ("error", "fail", "runtime error")
     ]
-    if not failed:
-        return "see the dbt log above"
     more = f" (and {len(failed) - limit} more)" if len(failed) > limit else ""
     return "; ".join(failed[:limit]) + more
 
