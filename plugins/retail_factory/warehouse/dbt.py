@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,7 @@ PROFILE = "retail_factory"
 # How Cosmos runs dbt: "watcher" (one `dbt build`, a sensor task per model; the default, see
 # docs/architecture.md for the measurement) or "local" (one dbt invocation per model task).
 EXECUTION_MODES = ("watcher", "local")
+ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def execution_mode_name() -> str:
@@ -90,11 +92,13 @@ def run_dbt(args: list[str], settings: Settings | None = None) -> dict[str, Any]
     last_lines: collections.deque[str] = collections.deque(maxlen=20)
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as dbt:
         for line in dbt.stdout or ():
-            log.info("%s", line.rstrip())
-            last_lines.append(line.rstrip())
+            line = ANSI_CODES.sub("", line.rstrip())  # dbt marks its lines with colour resets even without colours
+            log.info("%s", line)
+            last_lines.append(line)
     results = json.loads(results_file.read_text()) if results_file.exists() else {"results": []}
     if dbt.returncode != 0:
-        raise RuntimeError(f"dbt {' '.join(args)} failed: {_failures(results) or chr(10).join(last_lines)}")
+        reason = _failures(results) or "\n".join(last_lines)  # no node failed: dbt's last words say why
+        raise RuntimeError(f"dbt {' '.join(args)} failed: {reason}")
     return results
 
 
