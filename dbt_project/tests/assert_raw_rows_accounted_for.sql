@@ -1,7 +1,7 @@
 {#- Nothing disappears between raw and staging: for every raw table and ingest date,
     raw rows = rows in its stg model + its rows in fct_rejected_rows. Returns the dates that differ.
 
-    Like is compared with like: the stg models are views over the whole raw history and
+    Like is compared with like: the stg models hold the whole raw history and
     fct_rejected_rows is compared whole (its incremental runs only ever add or rebuild ingest dates),
     so the comparison covers every ingest date the mart has been built for: all dates, or those up
     to var run_date when the run is limited to it. -#}
