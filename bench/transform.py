@@ -66,11 +66,13 @@ def restore(name: str) -> None:
             shutil.copyfile(saved, path)
 
 
-def dbt(command: str, day: dt.date) -> None:
+def dbt(command: str, day: dt.date | None) -> None:
+    """``dbt <command>`` for ``day``; without a day, an incremental catch-up of every date not built yet."""
     from retail_factory.warehouse.dbt import run_dbt
 
     only_data = ["--exclude-resource-type", "unit_test"] if command == "build" else []
-    run_dbt([command, "--vars", json.dumps({"run_date": day.isoformat()}), *only_data])
+    dated = ["--vars", json.dumps({"run_date": day.isoformat()})] if day else []
+    run_dbt([command, *dated, *only_data])
 
 
 def compiled_models(day: dt.date) -> list[dict]:
@@ -158,7 +160,20 @@ def daily_cost(service, day: dt.date) -> tuple[float, float]:
 
     load_seconds, _ = timed(RawLoader(service, get_warehouse()).load_day, day, DOMAINS)
     build_seconds, _ = timed(dbt, "build", day)
+    print_node_times()
     return load_seconds, build_seconds
+
+
+def print_node_times(slowest: int = 6) -> None:
+    """Where the last dbt build spent its time: models and tests, and the slowest nodes."""
+    results = json.loads((get_settings().dbt_target_dir / "run_results.json").read_text())["results"]
+    by_kind: dict[str, float] = {}
+    for result in results:
+        kind = result["unique_id"].split(".")[0]
+        by_kind[kind] = by_kind.get(kind, 0.0) + result["execution_time"]
+    print("  node time: " + ", ".join(f"{kind}s {seconds:.1f} s" for kind, seconds in sorted(by_kind.items())))
+    top = sorted(results, key=lambda r: -r["execution_time"])[:slowest]
+    print("  slowest: " + ", ".join(f"{r['unique_id'].split('.')[2]} {r['execution_time']:.1f}" for r in top))
 
 
 def main() -> int:
@@ -218,7 +233,9 @@ def main() -> int:
 
         restore("history")
         seconds, _ = timed(land_and_load, service, drop, days[args.history : args.long_history], True)
-        dbt("build", days[args.long_history - 1])
+        catch_up_s, _ = timed(dbt, "build", None)  # the dates between, as a backfill would build them
+        more = args.long_history - args.history
+        print(f"\nlanded and loaded {more} more days in {seconds:.0f} s, built in {catch_up_s:.0f} s")
         land_and_load(service, drop, [long_day], False)
         long_load, long_build = daily_cost(service, long_day)
         print(f"\nday {long_day} on {args.long_history} days of history")

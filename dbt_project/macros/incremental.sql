@@ -4,22 +4,55 @@
     `lookback_days` before it, so a late file re-landed for a recent date is picked up, and
     re-running a date rebuilds exactly the same rows. Without run_date: on an incremental run,
     from the lookback window before the newest date already built; on a full build, everything.
+    `this_column` names the ingest date in the model's own table when `column` is another name
+    (a base model reads raw's `_ingest_date` and writes `ingest_date`).
     Usage: `where {{ ingest_date_window('ingest_date') }}` -#}
-{% macro ingest_date_window(column) -%}
+{% macro ingest_date_window(column, this_column='ingest_date') -%}
     {%- set run_date = var('run_date', none) -%}
-    {%- set lookback = var('lookback_days', 3) | int -%}
     {%- if run_date -%}
         {%- if is_incremental() -%}
-            {{ column }} between {{ dbt.dateadd('day', -lookback, "cast('" ~ run_date ~ "' as date)") }}
-                and cast('{{ run_date }}' as date)
+            {{ run_date_window(column) }}
         {%- else -%}
             {{ column }} <= cast('{{ run_date }}' as date)
         {%- endif -%}
     {%- elif is_incremental() -%}
-        {{ column }} >= (
-            select {{ dbt.dateadd('day', -lookback, 'coalesce(max(' ~ column ~ "), cast('1900-01-01' as date))") }}
+        {{ column }} >= {{ ingest_window_start(this_column) }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The ingest dates an incremental run keeps as they are: those before its window (nothing on a full build). -#}
+{% macro before_ingest_date_window(column, this_column='ingest_date') -%}
+    {%- if is_incremental() -%}
+        {{ column }} < {{ ingest_window_start(this_column) }}
+    {%- else -%}
+        false
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The first ingest date of the window: run_date - lookback_days, or, without run_date, the
+    newest date the model holds - lookback_days. -#}
+{% macro ingest_window_start(this_column='ingest_date') -%}
+    {%- set lookback = var('lookback_days', 3) | int -%}
+    {%- if var('run_date', none) -%}
+        {{ dbt.dateadd('day', -lookback, "cast('" ~ var('run_date') ~ "' as date)") }}
+    {%- else -%}
+        (
+            select {{ dbt.dateadd('day', -lookback, 'coalesce(max(' ~ this_column ~ "), cast('1900-01-01' as date))") }}
             from {{ this }}
         )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- run_date and the `lookback_days` before it; every date when there is no run_date. For the
+    tests that check what a dated run rebuilt. -#}
+{% macro run_date_window(column) -%}
+    {%- if var('run_date', none) -%}
+        {{ column }} between {{ ingest_window_start() }} and cast('{{ var('run_date') }}' as date)
     {%- else -%}
         true
     {%- endif -%}

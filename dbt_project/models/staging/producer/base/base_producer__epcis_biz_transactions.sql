@@ -6,6 +6,7 @@ with
 source as (
 
     select * from {{ source('producer', 'epcis_biz_transactions') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -50,10 +51,11 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         {{ epcis_item_deliveries(['position']) }}
 
     from typed
+    {{ join_earlier_event_deliveries() }}
 
 ),
 

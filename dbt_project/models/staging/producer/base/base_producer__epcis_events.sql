@@ -8,6 +8,7 @@ with
 source as (
 
     select * from {{ source('producer', 'epcis_events') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -93,18 +94,12 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         -- the first delivery of an event wins, whatever its state (the child tables cannot see it)
-        row_number() over (
-            partition by event_key
-            order by ingest_date, source_blob, source_row
-        ) as copy_number,
-        first_value(source_blob) over (
-            partition by event_key
-            order by ingest_date, source_blob, source_row
-        ) as first_source_blob
+        {{ delivery_rank(['event_key'], good_first=false) }}
 
     from typed
+    {{ join_earlier_event_deliveries(distinct=false) }}
 
 ),
 

@@ -7,6 +7,7 @@ with
 source as (
 
     select * from {{ source('producer', 'epcis_parties') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -54,10 +55,11 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         {{ epcis_item_deliveries(['side', 'position']) }}
 
     from typed
+    {{ join_earlier_event_deliveries() }}
 
 ),
 

@@ -8,6 +8,7 @@ with
 source as (
 
     select * from {{ source('producer', 'epcis_quantities') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -64,10 +65,11 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         {{ epcis_item_deliveries(['role', 'position']) }}
 
     from typed
+    {{ join_earlier_event_deliveries() }}
 
 ),
 

@@ -4,6 +4,7 @@ with
 source as (
 
     select * from {{ source('producer', 'farms') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -74,14 +75,12 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         -- one row per farm in a snapshot: the first good delivery wins
-        row_number() over (
-            partition by snapshot_date, farm_id
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as copy_number
+        {{ delivery_rank(['snapshot_date', 'farm_id']) }}
 
     from typed
+    {{ join_earlier_deliveries(['snapshot_date', 'farm_id']) }}
 
 ),
 

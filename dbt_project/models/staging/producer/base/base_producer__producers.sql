@@ -5,6 +5,7 @@ with
 source as (
 
     select * from {{ source('producer', 'producers') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -69,14 +70,12 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         -- one row per producer in a snapshot: the first good delivery wins
-        row_number() over (
-            partition by snapshot_date, producer_id
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as copy_number
+        {{ delivery_rank(['snapshot_date', 'producer_id']) }}
 
     from typed
+    {{ join_earlier_deliveries(['snapshot_date', 'producer_id']) }}
 
 ),
 

@@ -5,6 +5,7 @@ with
 source as (
 
     select * from {{ source('retail', 'pos') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 

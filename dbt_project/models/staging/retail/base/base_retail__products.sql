@@ -24,6 +24,7 @@ with
 source as (
 
     select * from {{ source('retail', 'products') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -132,14 +133,12 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         -- one row per product in a snapshot: the first good delivery wins
-        row_number() over (
-            partition by snapshot_date, gtin
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as copy_number
+        {{ delivery_rank(['snapshot_date', 'gtin']) }}
 
     from typed
+    {{ join_earlier_deliveries(['snapshot_date', 'gtin']) }}
 
 ),
 

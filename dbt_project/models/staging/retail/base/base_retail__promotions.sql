@@ -5,6 +5,7 @@ with
 source as (
 
     select * from {{ source('retail', 'promotions') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -80,18 +81,12 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         -- the first good delivery of a key wins; later copies are rejected
-        row_number() over (
-            partition by promo_id, gtin
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as copy_number,
-        first_value(source_blob) over (
-            partition by promo_id, gtin
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as first_source_blob
+        {{ delivery_rank(['promo_id', 'gtin']) }}
 
     from typed
+    {{ join_earlier_deliveries(['promo_id', 'gtin']) }}
 
 ),
 

@@ -5,6 +5,7 @@ with
 source as (
 
     select * from {{ source('retail', 'stock') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -74,18 +75,12 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         -- one row per store and product in a snapshot: the first good delivery wins
-        row_number() over (
-            partition by snapshot_date, store_id, gtin
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as copy_number,
-        first_value(source_blob) over (
-            partition by snapshot_date, store_id, gtin
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as first_source_blob
+        {{ delivery_rank(['snapshot_date', 'store_id', 'gtin']) }}
 
     from typed
+    {{ join_earlier_deliveries(['snapshot_date', 'store_id', 'gtin']) }}
 
 ),
 

@@ -4,6 +4,7 @@ with
 source as (
 
     select * from {{ source('retail', 'stores') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -90,14 +91,12 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         -- one row per store in a snapshot: the first good delivery wins
-        row_number() over (
-            partition by snapshot_date, store_id
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as copy_number
+        {{ delivery_rank(['snapshot_date', 'store_id']) }}
 
     from typed
+    {{ join_earlier_deliveries(['snapshot_date', 'store_id']) }}
 
 ),
 

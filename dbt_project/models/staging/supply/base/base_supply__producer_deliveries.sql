@@ -7,6 +7,7 @@ with
 source as (
 
     select * from {{ source('supply', 'producer_deliveries') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -97,18 +98,12 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         -- the first good delivery of a key wins; later copies are rejected
-        row_number() over (
-            partition by delivery_id, delivery_line
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as copy_number,
-        first_value(source_blob) over (
-            partition by delivery_id, delivery_line
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as first_source_blob
+        {{ delivery_rank(['delivery_id', 'delivery_line']) }}
 
     from typed
+    {{ join_earlier_deliveries(['delivery_id', 'delivery_line']) }}
 
 ),
 

@@ -6,6 +6,7 @@ with
 source as (
 
     select * from {{ source('supply', 'purchase_orders') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -80,18 +81,12 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         -- the first good delivery of a key wins; later copies are rejected
-        row_number() over (
-            partition by po_id, po_line
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as copy_number,
-        first_value(source_blob) over (
-            partition by po_id, po_line
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as first_source_blob
+        {{ delivery_rank(['po_id', 'po_line']) }}
 
     from typed
+    {{ join_earlier_deliveries(['po_id', 'po_line']) }}
 
 ),
 

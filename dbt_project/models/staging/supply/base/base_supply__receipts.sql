@@ -7,6 +7,7 @@ with
 source as (
 
     select * from {{ source('supply', 'receipts') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -82,18 +83,12 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         -- the first good delivery of a key wins; later copies are rejected
-        row_number() over (
-            partition by receipt_id, receipt_line
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as copy_number,
-        first_value(source_blob) over (
-            partition by receipt_id, receipt_line
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as first_source_blob
+        {{ delivery_rank(['receipt_id', 'receipt_line']) }}
 
     from typed
+    {{ join_earlier_deliveries(['receipt_id', 'receipt_line']) }}
 
 ),
 

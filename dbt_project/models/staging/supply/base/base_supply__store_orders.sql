@@ -5,6 +5,7 @@ with
 source as (
 
     select * from {{ source('supply', 'store_orders') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -86,18 +87,12 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         -- the first good delivery of a key wins; later copies are rejected
-        row_number() over (
-            partition by order_id, order_line
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as copy_number,
-        first_value(source_blob) over (
-            partition by order_id, order_line
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as first_source_blob
+        {{ delivery_rank(['order_id', 'order_line']) }}
 
     from typed
+    {{ join_earlier_deliveries(['order_id', 'order_line']) }}
 
 ),
 

@@ -4,6 +4,7 @@ with
 source as (
 
     select * from {{ source('supply', 'warehouses') }}
+    where {{ ingest_date_window('_ingest_date') }}
 
 ),
 
@@ -63,14 +64,12 @@ typed as (
 deduplicated as (
 
     select
-        *,
+        typed.*,
         -- one row per warehouse in a snapshot: the first good delivery wins
-        row_number() over (
-            partition by snapshot_date, warehouse_id
-            order by case when row_problem is null then 0 else 1 end, ingest_date, source_blob, source_row
-        ) as copy_number
+        {{ delivery_rank(['snapshot_date', 'warehouse_id']) }}
 
     from typed
+    {{ join_earlier_deliveries(['snapshot_date', 'warehouse_id']) }}
 
 ),
 
