@@ -160,17 +160,17 @@ def land_and_load(service, drop: Path, days: list[dt.date], load: bool) -> None:
             RawLoader(service, get_warehouse()).load_day(day, DOMAINS)
 
 
-def daily_cost(service, day: dt.date) -> tuple[float, float]:
+def daily_cost(service, day: dt.date, slowest: int) -> tuple[float, float]:
     from retail_factory.warehouse.connections import get_warehouse
     from retail_factory.warehouse.loader import RawLoader
 
     load_seconds, _ = timed(RawLoader(service, get_warehouse()).load_day, day, DOMAINS)
     build_seconds, _ = timed(dbt, "build", day)
-    print_node_times()
+    print_node_times(slowest)
     return load_seconds, build_seconds
 
 
-def print_node_times(slowest: int = 6) -> None:
+def print_node_times(slowest: int) -> None:
     """Where the last dbt build spent its time: models and tests, and the slowest nodes."""
     results = json.loads((get_settings().dbt_target_dir / "run_results.json").read_text())["results"]
     by_kind: dict[str, float] = {}
@@ -190,6 +190,8 @@ def main() -> int:
     parser.add_argument("--long-history", type=int, default=180, help="0: skip the long-history run")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--skip-cosmos", action="store_true", help="do not run the DAG through Cosmos")
+    parser.add_argument("--slowest", type=int, default=6, help="how many of a build's slowest nodes to print")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (warehouses saved before each day)")
     args = parser.parse_args()
 
     from retail_factory.devstack import Azurite
@@ -216,7 +218,7 @@ def main() -> int:
         print(f"landed and loaded {args.history} days of history in {seconds:.0f} s, built in {build_history_s:.0f} s")
         land_and_load(service, drop, [short_day], False)
 
-        load_s, build_s = daily_cost(service, short_day)
+        load_s, build_s = daily_cost(service, short_day, args.slowest)
         save("loaded")
         restore("loaded")
         run_s, _ = timed(dbt, "run", short_day)
@@ -243,14 +245,18 @@ def main() -> int:
         more = args.long_history - args.history
         print(f"\nlanded and loaded {more} more days in {seconds:.0f} s, built in {catch_up_s:.0f} s")
         land_and_load(service, drop, [long_day], False)
-        long_load, long_build = daily_cost(service, long_day)
+        save("long-history")
+        long_load, long_build = daily_cost(service, long_day, args.slowest)
         print(f"\nday {long_day} on {args.long_history} days of history")
         print(f"  load {long_load:.1f} s; dbt build {long_build:.1f} s (load + build {long_load + long_build:.1f} s)")
         ratio = (long_load + long_build) / (load_s + build_s)
         print(f"  daily cost ratio {args.long_history} / {args.history} days of history = {ratio:.2f} (aim ≤ 1.3)")
     finally:
         azurite.stop()
-        shutil.rmtree(WORK, ignore_errors=True)
+        if args.keep:
+            print(f"\nwork folder kept: {WORK}")
+        else:
+            shutil.rmtree(WORK, ignore_errors=True)
     return 0
 
 

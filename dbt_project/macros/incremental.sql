@@ -57,3 +57,22 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- On an incremental run, keeps the rows whose key is in `keys_relation` (a CTE of the keys the
+    run rebuilds); nothing on a full build. Follows `from <relation> as <alias>`. -#}
+{% macro only_keys_to_build(keys_relation, key_columns) -%}
+    {%- if is_incremental() %}
+    inner join {{ keys_relation }} using ({{ key_columns | join(', ') }})
+    {%- endif %}
+{%- endmacro %}
+
+
+{#- Pre-hook of the models that replace whole ingest dates: on an incremental run, delete the
+    window's dates first, so a date whose raw partition was reloaded smaller keeps no stale rows.
+    Usage: pre_hook="{{ delete_ingest_date_window() }}" -#}
+{% macro delete_ingest_date_window() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ ingest_date_window('ingest_date') }}
+    {%- endif -%}
+{%- endmacro %}

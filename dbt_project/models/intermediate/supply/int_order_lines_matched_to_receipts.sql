@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['flow', 'order_id', 'order_line'],
+    )
+}}
+
 {#- One row per order line of both replenishment flows, with what was shipped and received for it:
     - warehouse_to_store: store order line → its shipment lines (order_id + order_line) → the receipt
       lines that book them in (shipment_id + SSCC + GTIN + lot, see int_receipts_matched_to_shipments);
@@ -5,36 +13,71 @@
       delivery is both the shipment and the receipt.
     Lines nothing was received for keep null receipt columns (OTIF counts them as missed).
     ingest_date is the newest ingest date of any record of the line (order, shipment, receipt): the
-    incremental marts rebuild the lines whose ingest_date falls in their window. -#}
+    incremental marts rebuild the lines whose ingest_date falls in their window.
+    Incremental: a run rebuilds, from all their records, the order lines that have an order,
+    shipment, receipt or delivery record in its ingest window (their ingest_date is then in the
+    window too), and replaces them (delete+insert on flow, order_id, order_line). -#}
 with
+
+{%- if is_incremental() %}
+
+store_order_lines_to_build as (
+
+    select order_id, order_line from {{ ref('stg_supply__store_orders') }}
+    where {{ ingest_date_window('ingest_date') }}
+    union
+    select order_id, order_line from {{ ref('stg_supply__shipments') }}
+    where {{ ingest_date_window('ingest_date') }}
+    union
+    select order_id, order_line from {{ ref('int_receipts_matched_to_shipments') }}
+    where {{ ingest_date_window('ingest_date') }}
+        and order_id is not null
+
+),
+
+purchase_order_lines_to_build as (
+
+    select po_id, po_line from {{ ref('stg_supply__purchase_orders') }}
+    where {{ ingest_date_window('ingest_date') }}
+    union
+    select po_id, po_line from {{ ref('stg_supply__producer_deliveries') }}
+    where {{ ingest_date_window('ingest_date') }}
+
+),
+{%- endif %}
 
 store_orders as (
 
-    select * from {{ ref('stg_supply__store_orders') }}
+    select store_orders.* from {{ ref('stg_supply__store_orders') }} as store_orders
+    {{- only_keys_to_build('store_order_lines_to_build', ['order_id', 'order_line']) }}
 
 ),
 
 shipments as (
 
-    select * from {{ ref('stg_supply__shipments') }}
+    select shipments.* from {{ ref('stg_supply__shipments') }} as shipments
+    {{- only_keys_to_build('store_order_lines_to_build', ['order_id', 'order_line']) }}
 
 ),
 
 receipts_matched as (
 
-    select * from {{ ref('int_receipts_matched_to_shipments') }}
+    select receipts_matched.* from {{ ref('int_receipts_matched_to_shipments') }} as receipts_matched
+    {{- only_keys_to_build('store_order_lines_to_build', ['order_id', 'order_line']) }}
 
 ),
 
 purchase_orders as (
 
-    select * from {{ ref('stg_supply__purchase_orders') }}
+    select purchase_orders.* from {{ ref('stg_supply__purchase_orders') }} as purchase_orders
+    {{- only_keys_to_build('purchase_order_lines_to_build', ['po_id', 'po_line']) }}
 
 ),
 
 producer_deliveries as (
 
-    select * from {{ ref('stg_supply__producer_deliveries') }}
+    select producer_deliveries.* from {{ ref('stg_supply__producer_deliveries') }} as producer_deliveries
+    {{- only_keys_to_build('purchase_order_lines_to_build', ['po_id', 'po_line']) }}
 
 ),
 

@@ -1,19 +1,50 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='shipment_id',
+    )
+}}
+
 {#- One row per good receipt line, matched to the shipment line it books in: same shipment_id,
     SSCC, GTIN and lot. Should a shipment carry the same SSCC/GTIN/lot on several lines, lines are
     paired one to one in line order (never fanned out). A receipt with no shipment line (shipment
     file quarantined, shipped before the data starts, or booked against the wrong shipment) keeps
-    null shipment columns. -#}
+    null shipment columns.
+    Incremental: a shipment is matched as a whole, so a run re-matches the shipments that have a
+    receipt or shipment line in its ingest window, from all their lines, and replaces their rows
+    (delete+insert on shipment_id). Every other shipment's matching cannot have changed. (As a
+    view, each reader and test redid the matching over the whole history.) -#}
 with
+
+{%- if is_incremental() %}
+
+shipments_to_match as (
+
+    select shipment_id from {{ ref('stg_supply__receipts') }}
+    where {{ ingest_date_window('ingest_date') }}
+    union
+    select shipment_id from {{ ref('stg_supply__shipments') }}
+    where {{ ingest_date_window('ingest_date') }}
+
+),
+{%- endif %}
 
 receipts as (
 
     select * from {{ ref('stg_supply__receipts') }}
+    {%- if is_incremental() %}
+    where shipment_id in (select shipment_id from shipments_to_match)
+    {%- endif %}
 
 ),
 
 shipments as (
 
     select * from {{ ref('stg_supply__shipments') }}
+    {%- if is_incremental() %}
+    where shipment_id in (select shipment_id from shipments_to_match)
+    {%- endif %}
 
 ),
 

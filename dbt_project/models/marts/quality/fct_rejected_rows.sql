@@ -12,7 +12,7 @@
         incremental_strategy='delete+insert',
         unique_key=['source_table', 'source_blob', 'source_row', 'rejected_key'],
         on_schema_change='append_new_columns',
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ ingest_date_window('ingest_date') }}{% endif %}",
+        pre_hook="{{ delete_ingest_date_window() }}",
     )
 }}
 {%- set base_models = [
