@@ -21,12 +21,15 @@
     (`earlier_source_blob`, null when there is none; always null on a full build, where every
     date is in the window). `first_delivery` says which earlier rows count: by default the
     accepted one (the first good delivery of the key). `distinct` when that leaves several rows
-    per key with one blob (the items of an event).
+    per key with one blob (the items of an event). Only the earlier rows whose first key column
+    occurs in `window_rows` (the select's own rows) are read: the table holds the whole history,
+    and hashing all of it for the join made a day's build grow with it (base_retail__stock,
+    80 stores x 800 products, 180 days: 1.56 s -> 0.73 s for the select).
 
     The window is judged against what was built before it, not after: re-running an old date
     does not re-judge later dates. Backfill dates in order (Airflow does), or rebuild the model
     with --full-refresh. -#}
-{% macro join_earlier_deliveries(key_columns, first_delivery='rejection_reason is null', distinct=false) -%}
+{% macro join_earlier_deliveries(key_columns, first_delivery='rejection_reason is null', distinct=false, window_rows='typed') -%}
     {%- if is_incremental() %}
     left join (
         select{{ ' distinct' if distinct }}
@@ -37,6 +40,7 @@
         from {{ this }}
         where {{ before_ingest_date_window('ingest_date') }}
             and {{ first_delivery }}
+            and {{ key_columns[0] }} in (select {{ key_columns[0] }} from {{ window_rows }})
     ) as earlier
         on {% for column in key_columns -%}
             earlier.earlier_{{ column }} = {{ column }}{{ ' and ' if not loop.last }}
