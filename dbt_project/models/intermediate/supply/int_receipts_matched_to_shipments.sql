@@ -32,19 +32,15 @@ shipments_to_match as (
 
 receipts as (
 
-    select * from {{ ref('stg_supply__receipts') }}
-    {%- if is_incremental() %}
-    where shipment_id in (select shipment_id from shipments_to_match)
-    {%- endif %}
+    select receipts.* from {{ ref('stg_supply__receipts') }} as receipts
+    {{- only_keys_to_build('shipments_to_match', ['shipment_id']) }}
 
 ),
 
 shipments as (
 
-    select * from {{ ref('stg_supply__shipments') }}
-    {%- if is_incremental() %}
-    where shipment_id in (select shipment_id from shipments_to_match)
-    {%- endif %}
+    select shipments.* from {{ ref('stg_supply__shipments') }} as shipments
+    {{- only_keys_to_build('shipments_to_match', ['shipment_id']) }}
 
 ),
 
