@@ -4,13 +4,12 @@
 
     Incremental: each run rebuilds the ingest dates of ingest_date_window. The pre-hook first
     deletes those dates whole, so a raw partition that was reloaded (a corrected file lands as
-    <stem>.v2.<ext> under another blob name) leaves no stale rejects behind; delete+insert on the
-    row's identity then keeps a re-run idempotent. -#}
+    <stem>.v2.<ext> under another blob name) leaves no stale rejects behind, and a re-run
+    appends exactly the rows it deleted. -#}
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key=['source_table', 'source_blob', 'source_row', 'rejected_key'],
+        incremental_strategy='append',
         on_schema_change='append_new_columns',
         pre_hook="{{ delete_ingest_date_window() }}",
     )

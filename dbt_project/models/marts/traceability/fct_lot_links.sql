@@ -69,11 +69,13 @@ shipments_in_window as (
 
 shipping_warehouses as (
 
+    -- only the shipments the window's receipts refer to: not a group-by of the whole history
     select
         shipment_id,
         min(warehouse_id) as warehouse_id
 
     from stg_supply__shipments
+    where shipment_id in (select shipment_id from stg_supply__receipts)
     group by shipment_id
 
 ),
