@@ -279,7 +279,7 @@ def main() -> int:
         more = long_history - args.history
         print(f"\nlanded and loaded {more} more days in {seconds:.0f} s, built in {catch_up_s:.0f} s")
         land_and_load(service, drop, [long_day], False)
-        if args.keep:  # at 200 x 2,000 the warehouse is ~15 GB by then: copy it only when asked
+        if args.keep:  # over 10 GB at 200 x 2,000 by then: copy it only when asked
             save("long-history")
         long_load, long_build = daily_cost(service, long_day, args.slowest)
         long_rows = window_rows(long_day)
