@@ -42,6 +42,7 @@ from retail_factory.config import DOMAINS, apply_airflow_environment, get_settin
 apply_airflow_environment()
 
 START = dt.date(2025, 3, 3)
+LOOKBACK_DAYS = 3  # the dbt project's default: a dated build rebuilds the day and the 3 before
 
 
 def timed(function, *args, **kwargs) -> tuple[float, object]:
@@ -69,7 +70,7 @@ def restore(name: str) -> None:
             shutil.copyfile(saved, path)
 
 
-def dbt(command: str, day: dt.date, lookback_days: int = 3) -> None:
+def dbt(command: str, day: dt.date, lookback_days: int = LOOKBACK_DAYS) -> None:
     from retail_factory.warehouse.dbt import run_dbt
 
     only_data = ["--exclude-resource-type", "unit_test"] if command == "build" else []
@@ -183,21 +184,18 @@ def same_weekday(history: int, long_history: int) -> int:
     return long_history + (history - long_history) % 7
 
 
-def window_rows(day: dt.date, lookback_days: int = 3) -> int:
+def window_rows(day: dt.date, lookback_days: int = LOOKBACK_DAYS) -> int:
     """Raw rows in the ingest window a dated build of ``day`` rebuilds (its volume, to compare days by)."""
     import duckdb
+    from retail_factory.warehouse.raw_tables import raw_tables
 
     with duckdb.connect(str(get_settings().duckdb_path), read_only=True) as con:
-        tables = con.execute(
-            "select table_name from information_schema.columns"
-            " where table_schema = 'raw' and column_name = '_ingest_date' and table_name not like '\\_%' escape '\\'"
-        ).fetchall()
         start = day - dt.timedelta(days=lookback_days)
         return sum(
             con.execute(
-                f'select count(*) from raw."{table}" where _ingest_date between ? and ?', [start, day]
+                f"select count(*) from {table.qualified_name} where _ingest_date between ? and ?", [start, day]
             ).fetchone()[0]
-            for (table,) in tables
+            for table in raw_tables()
         )
 
 
