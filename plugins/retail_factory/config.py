@@ -39,6 +39,7 @@ class Settings:
     duckdb_path: Path
     dbt_project_dir: Path
     dbt_target_dir: Path
+    expectations_dir: Path  # the GX file data context (suites, validation definitions, checkpoints)
     raw_container: str = "raw"
     quarantine_container: str = "quarantine"
     curated_container: str = "curated"
@@ -77,6 +78,7 @@ def get_settings() -> Settings:
         duckdb_path=Path(_env("DUCKDB_PATH", str(home / ".warehouse" / "retail.duckdb"))),
         dbt_project_dir=Path(_env("DBT_PROJECT_DIR", str(home / "dbt_project"))),
         dbt_target_dir=Path(_env("DBT_TARGET_DIR", str(home / ".warehouse" / "dbt-target"))),
+        expectations_dir=Path(_env("EXPECTATIONS_DIR", str(home / "expectations"))),
     )
 
 
