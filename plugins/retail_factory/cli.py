@@ -42,7 +42,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from retail_factory.sources.simulator import SimulationParams, simulate
 
     summary = simulate(
-        SimulationParams(args.stores, args.products, args.days, args.start, args.seed, args.out, args.faults),
+        SimulationParams(
+            args.stores, args.products, args.days, args.start, args.seed, args.out, args.faults, args.gate_faults
+        ),
         progress=(lambda day, n: print(f"{day} {n} files", flush=True)) if args.verbose else None,
     )
     print(
@@ -137,6 +139,32 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_quality_check(args: argparse.Namespace) -> int:
+    """Run a quality gate for a date on the configured warehouse; exit 1 when it fails."""
+    from retail_factory.quality.gate import run_gate
+
+    service = None
+    if args.upload:
+        from retail_factory.storage import blob_service, ensure_containers
+
+        service = blob_service()
+        ensure_containers(service)
+    report = run_gate(args.gate, args.date, service)
+    print(report.summary())
+    return 0 if report.passed else 1
+
+
+def cmd_quality_write_context(args: argparse.Namespace) -> int:
+    """Write the GX file context (expectations/) from the suites declared in code."""
+    from retail_factory.config import get_settings
+    from retail_factory.quality.context import write_context
+
+    root = args.to or get_settings().expectations_dir
+    write_context(root)
+    print(f"GX context written to {root}")
+    return 0
+
+
 def cmd_airflow(args: argparse.Namespace) -> int:
     """Run Airflow's own CLI with the project's local settings (home, DAG folder, SQLite)."""
     import os
@@ -162,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--seed", type=int, default=42)
     sim.add_argument("--out", type=Path, required=True, help="output folder (drop/ and truth/ are written in it)")
     sim.add_argument("--faults", type=_rate, default=0.0, help="share of files delivered with a fault (0-1)")
+    sim.add_argument(
+        "--gate-faults",
+        type=_rate,
+        default=0.0,
+        help="share of files with a fault that passes the landing and a quality gate must catch (0-1)",
+    )
     sim.add_argument("--verbose", action="store_true")
     sim.set_defaults(func=cmd_simulate)
 
@@ -205,6 +239,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     airflow.add_argument("airflow_args", nargs=argparse.REMAINDER)
     airflow.set_defaults(func=cmd_airflow)
+
+    quality = commands.add_parser("quality", help="the Great Expectations quality gates").add_subparsers(
+        dest="quality_command", required=True
+    )
+    check = quality.add_parser("check", help="run a gate for a date on the warehouse (exit 1 when it fails)")
+    check.add_argument("gate", choices=("raw_gate", "curated_gate"))
+    check.add_argument("--date", type=_date, required=True)
+    check.add_argument("--upload", action="store_true", help="also write the report to reports/quality/<date>/")
+    check.set_defaults(func=cmd_quality_check)
+    write = quality.add_parser(
+        "write-context",
+        help="write expectations/ (suites, validation definitions, checkpoints) from quality/suites.py; "
+        "needs a built warehouse (GX checks each table as it adds it)",
+    )
+    write.add_argument("--to", type=Path, help="another folder than the configured expectations/")
+    write.set_defaults(func=cmd_quality_write_context)
 
     contracts = commands.add_parser("contracts", help="print the data contracts as Markdown (docs/contracts.md)")
     contracts.add_argument("--markdown", action="store_true", help="(the only format for now)")

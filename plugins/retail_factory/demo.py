@@ -154,7 +154,10 @@ def _progress(result: DagRunResult) -> None:
     if result.dag_id == "transform" and extra:
         marts = sum(len(event["extra"].get("marts", {})) for event in result.asset_events)
         assets = ", ".join(sorted(event["asset"] for event in result.asset_events))
-        _say(f"    {result.day}  {result.dag_id:<14} {mark} dbt built; {marts} marts to curated/; emitted {assets}")
+        _say(
+            f"    {result.day}  {result.dag_id:<14} {mark} raw gate passed, dbt built, curated gate passed; "
+            f"{marts} marts to curated/; emitted {assets}"
+        )
         return
     detail = (
         (
@@ -189,7 +192,7 @@ def _print_report(report: dict[str, Any], out: Path, report_path: Path) -> None:
         if dag_id == "transform":
             _say(
                 f"    {dag_id:<14} {counts.get('runs', 0)} runs ({counts.get('failed_runs', 0)} failed): "
-                "raw blobs loaded, dbt built (Cosmos), marts exported to curated/"
+                "raw blobs loaded, raw gate, dbt built (Cosmos), curated gate, marts exported to curated/"
             )
             continue
         _say(
@@ -226,6 +229,8 @@ def _print_report(report: dict[str, Any], out: Path, report_path: Path) -> None:
     _say(
         f'                             e.g. .venv/bin/retail-factory sql "{query}"  (README: Query the curated tables)'
     )
+    _say("    quality gates            reports/quality/<date>/<gate>/data_docs/index.html in Blob (GX Data Docs);")
+    _say("                             the rules: expectations/README.md; by hand: retail-factory quality check")
     _say(f"    dbt docs                 {settings.dbt_docs_dir / 'index.html'}")
     _say("                             (also reports/dbt-docs/index.html in Blob, and Airflow UI → dbt docs)")
     _say(

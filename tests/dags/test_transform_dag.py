@@ -103,3 +103,45 @@ def test_a_failing_dbt_test_fails_its_task_and_no_curated_asset_is_emitted(
     assert "dbt.fct_sales_daily.run" not in result.failed_tasks  # the model itself was built
     text = capsys.readouterr().out + caplog.text + log.read_text(errors="replace")  # wherever pytest sent it
     assert "Failure in test assert_no_day_sells_anything" in text and re.search(r"Got [1-9]\d* results", text)
+
+
+@pytest.mark.filterwarnings("ignore:Multiple rows returned with uselist=False:sqlalchemy.exc.SAWarning")
+def test_a_failed_curated_gate_emits_no_curated_asset(
+    airflow_db: Path,
+    storage,
+    clean_chain: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A transformation that makes three times what it took in lands, builds, and is stopped by the curated gate."""
+    import numpy as np
+    from retail_factory.sources.simulator.faults import CAUGHT_BY, GATE_FAULTS, applicable_faults, inject
+    from retail_factory.sources.simulator.writers import WrittenFile
+
+    monkeypatch.setenv("RETAIL_FACTORY_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
+    drop = tmp_path / "drop"
+    shutil.copytree(clean_chain / "drop", drop)
+    contract = next(c for c in ALL_CONTRACTS if c.format == "epcis")
+    victim = next(
+        WrittenFile(p, contract, 1)
+        for p in sorted((drop / "producer" / "epcis" / SIM_START.isoformat()).glob("*"))
+        if "epcis_overyield" in applicable_faults(WrittenFile(p, contract, 1), GATE_FAULTS)
+    )
+    inject("epcis_overyield", victim, tmp_path, SIM_START.isoformat(), np.random.default_rng(1))
+    lander = Lander(blob_service(), run_id="test")
+    for each in ALL_CONTRACTS:
+        lander.land_entity(each, drop, SIM_START)
+
+    dag = load_dags(("transform",))["transform"]
+    log = tmp_path / "transform.log"
+    result = run_dag(dag, SIM_START, log)
+
+    assert not result.ok and result.asset_events == []  # forecast_stockouts and trace_lots stay unscheduled
+    assert "curated_gate" in result.failed_tasks and "export_marts" in result.failed_tasks  # upstream_failed
+    assert not any(task.startswith("dbt.") for task in result.failed_tasks) and "raw_gate" not in result.failed_tasks
+    text = capsys.readouterr().out + caplog.text + log.read_text(errors="replace")
+    _, suite, expectation = CAUGHT_BY["epcis_overyield"]
+    assert f"{expectation} failed on {suite}" in text and "observed_yield" in text
+    assert not list(storage.get_container_client("curated").list_blobs())

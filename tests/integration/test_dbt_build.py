@@ -7,7 +7,6 @@ rebuild to identical tables, and every documented column must exist (and the rev
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import decimal
 import hashlib
@@ -16,61 +15,23 @@ import os
 import shlex
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from retail_factory import cli
 from retail_factory.config import DOMAINS, get_settings
-from retail_factory.landing.lander import Lander
-from retail_factory.sources.contracts import ALL_CONTRACTS
-from retail_factory.storage import blob_service, ensure_containers
+from retail_factory.storage import blob_service
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.dbt import run_dbt
 from retail_factory.warehouse.export import PUBLIC_MARTS
 from retail_factory.warehouse.loader import RawLoader
 
 from tests.conftest import SIM_START
+from tests.integration.warehouse_helpers import build, empty_containers, environment, land_and_load
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 DAYS = [SIM_START + dt.timedelta(days=i) for i in range(3)]
-
-
-@contextlib.contextmanager
-def environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def empty_containers(service) -> None:
-    ensure_containers(service)
-    for container in service.list_containers():
-        client = service.get_container_client(container.name)
-        for blob in list(client.list_blobs()):
-            client.delete_blob(blob.name)
-
-
-def land_and_load(service, drop: Path, days: list[dt.date]) -> None:
-    lander = Lander(service, run_id="test")
-    for day in days:
-        for contract in ALL_CONTRACTS:
-            lander.land_entity(contract, drop, day)
-        RawLoader(service, get_warehouse()).load_day(day, DOMAINS)
-
-
-def build(run_date: dt.date, *options: str, **more_vars: Any) -> Any:
-    """What the transform DAG runs for a date: models and data tests (unit tests run on their own)."""
-    vars_ = json.dumps({"run_date": run_date.isoformat(), **more_vars})
-    return run_dbt(["build", "--vars", vars_, "--exclude-resource-type", "unit_test", *options])
 
 
 def _canonical(value: Any) -> str:

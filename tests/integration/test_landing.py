@@ -12,7 +12,15 @@ import numpy as np
 import pytest
 from retail_factory.landing.lander import ERROR_SUFFIX, REJECTED_ROWS_SUFFIX, Lander
 from retail_factory.sources.contracts import ALL_CONTRACTS, contract_for
-from retail_factory.sources.simulator.faults import FAULTS, FLAGGED, QUARANTINED, ROWS_REJECTED, inject
+from retail_factory.sources.simulator.faults import (
+    FAULTS,
+    FLAGGED,
+    GATE_FAULTS,
+    LANDED,
+    QUARANTINED,
+    ROWS_REJECTED,
+    inject,
+)
 from retail_factory.sources.simulator.writers import WrittenFile
 from retail_factory.storage import StorageUnavailableError, blob_service
 
@@ -137,7 +145,7 @@ FAULT_CODES = {
 }
 
 
-def _victim(drop: Path, kind: str) -> WrittenFile:
+def _victim(drop: Path, kind: str, registry: dict | None = None) -> WrittenFile:
     """A file of the first day the fault applies to (the largest, so row faults stay under tolerance)."""
     from retail_factory.sources.simulator.faults import applicable_faults
 
@@ -146,7 +154,7 @@ def _victim(drop: Path, kind: str) -> WrittenFile:
         for path in (drop / contract.domain / contract.entity / DAY.isoformat()).glob("*"):
             rows = max(0, len(path.read_bytes().splitlines()) - 1) if contract.format == "csv" else 1
             file = WrittenFile(path, contract, rows)
-            if kind in applicable_faults(file):
+            if kind in applicable_faults(file, registry):
                 candidates.append((path.stat().st_size, str(path), file))
     assert candidates, f"no file to inject {kind} into"
     return max(candidates)[2]
@@ -185,6 +193,22 @@ def test_each_fault_the_simulator_injects_is_handled_as_the_truth_says(service, 
         )
         rejected = [json.loads(line) for line in lines]
         assert {r["code"] for r in rejected} == {"bad_value"} and all(r["row"] and r["field"] for r in rejected)
+
+
+@pytest.mark.parametrize("kind", sorted(GATE_FAULTS))
+def test_each_gate_fault_passes_the_landing_untouched(service, drop_copy: Path, kind: str) -> None:
+    # The landing cannot see these: the file keeps its contract. The quality gates must stop them
+    # (tests/integration/test_quality_gates.py).
+    file = _victim(drop_copy, kind, GATE_FAULTS)
+    fault = inject(kind, file, drop_copy.parent, DAY.isoformat(), np.random.default_rng(5))
+    assert fault.expected == LANDED
+    result = Lander(service).land_entity(file.contract, drop_copy, DAY)
+    outcome = next(
+        o for o in result.outcomes if o.source == (drop_copy.parent / fault.file).relative_to(drop_copy).as_posix()
+    )
+    assert outcome.status == "landed" and not outcome.rejected_rows and not outcome.flags, outcome
+    landed = service.get_container_client("raw").download_blob(outcome.blob).readall()
+    assert landed == file.path.read_bytes()
 
 
 def test_every_fault_of_a_faulty_chain_ends_as_the_truth_says(service, faulty_chain: Path) -> None:

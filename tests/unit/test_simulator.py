@@ -174,3 +174,21 @@ def test_promotions_announced_before_they_start(clean_chain: Path) -> None:
     assert len(promos) > 0
     assert (pd.to_datetime(promos.end_date) >= pd.to_datetime(promos.announced_on)).all()
     assert np.isin(promos.mechanism.unique(), ["price_cut", "loyalty_card"]).all()
+
+
+def test_gate_faults_land_after_the_first_day_and_name_the_expectation_that_stops_them(tmp_path: Path) -> None:
+    from retail_factory.quality.suites import all_suites
+    from retail_factory.sources.simulator.faults import CAUGHT_BY, GATE_FAULTS, LANDED
+    from retail_factory.sources.simulator.truth import read_faults
+
+    out = tmp_path / "gate-faults"
+    simulate(SimulationParams(5, 60, 3, SIM_START, 11, out, faults=0.0, gate_faults=0.5))
+    faults = read_faults(out)
+    assert faults and {f["kind"] for f in faults} <= set(GATE_FAULTS)
+    assert all(f["expected"] == LANDED and f["date"] != SIM_START.isoformat() for f in faults)
+    # every kind names a gate, a suite and an expectation that exist
+    suites = {s.name: s for s in all_suites()}
+    assert set(CAUGHT_BY) == set(GATE_FAULTS)
+    for gate, suite, expectation in CAUGHT_BY.values():
+        assert suites[suite].gate == gate
+        assert expectation in {e.expectation_type for e in suites[suite].expectations}

@@ -18,14 +18,24 @@ def _run_date(date_column: str) -> str:
     return f"run as (select max(batch_rows.{date_column}) as run_date from {{batch}} as batch_rows)"
 
 
+# The chain closes on 1 January, 1 May and 25 December (month * 100 + day): no volume to judge.
+CLOSED_DAYS = (101, 501, 1225)
+
+
+def _is_closed(date_expression: str) -> str:
+    days = ", ".join(str(d) for d in CLOSED_DAYS)
+    return f"(extract(month from {date_expression}) * 100 + extract(day from {date_expression})) in ({days})"
+
+
 def row_count_near_trailing_median(
     domain: str, entity: str, weeks: int = 4, min_ratio: float = 0.5, max_ratio: float = 2.0, min_days: int = 2
 ) -> str:
     """An entity's rows on the run date against the median of the same weekday over ``weeks`` weeks.
 
     Row counts come from the load log (rows per loaded blob), so a day with no file at all counts
-    zero. The same weekday, because a Saturday sells several times what a Sunday does. With fewer
-    than ``min_days`` earlier same weekdays there is no basis and nothing is reported.
+    zero. The same weekday, because a Saturday sells several times what a Sunday does; closed days
+    are neither judged nor part of the median. With fewer than ``min_days`` earlier same weekdays,
+    or a median of zero (warehouses do not ship on Sundays), there is no basis: nothing is reported.
     """
     entity_filter = f"log.domain = '{domain}' and log.entity = '{entity}'"
     return f"""
@@ -52,6 +62,7 @@ same_weekday as (
     cross join run
     where daily.ingest_date < run.run_date
         and extract(isodow from daily.ingest_date) = extract(isodow from run.run_date)
+        and not {_is_closed("daily.ingest_date")}
 )
 select
     '{domain}.{entity}' as entity,
@@ -65,6 +76,8 @@ from run
 cross join today
 cross join same_weekday
 where same_weekday.days_seen >= {min_days}
+    and same_weekday.median_rows > 0
+    and not {_is_closed("run.run_date")}
     and (
         today.row_count < {min_ratio} * same_weekday.median_rows
         or today.row_count > {max_ratio} * same_weekday.median_rows

@@ -180,4 +180,49 @@ def write_context(root: Path, suites: list[SuiteSpec] | None = None, settings: S
             )
         )
     shutil.rmtree(root / "uncommitted", ignore_errors=True)
+    _stable_ids(root)
     log.info("wrote %d suites and %d checkpoints to %s", len(specs), len(CHECKPOINTS), root)
+
+
+def _stable_ids(root: Path) -> None:
+    """Replace the random ids GX gives every object by ids derived from their names.
+
+    Rewriting the context then changes only what changed, so a review sees the rules, not a
+    thousand new UUIDs. References between files (a validation definition's suite, asset and batch
+    definition, a checkpoint's validation definitions) are replaced with the same ids.
+    """
+    import json
+    import re
+    import uuid
+
+    import yaml
+
+    def stable(kind: str, name: str) -> str:
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"retail-factory:{kind}:{name}"))
+
+    new_ids: dict[str, str] = {}
+    config = yaml.safe_load((root / "great_expectations.yml").read_text(encoding="utf-8"))
+    if config.get("data_context_id"):
+        new_ids[str(config["data_context_id"])] = stable("context", "expectations")
+    for source_name, source in config.get("fluent_datasources", {}).items():
+        new_ids[str(source["id"])] = stable("datasource", source_name)
+        for asset_name, asset in source.get("assets", {}).items():
+            new_ids[str(asset["id"])] = stable("asset", asset_name)
+            for batch_name, batch in asset.get("batch_definitions", {}).items():
+                new_ids[str(batch["id"])] = stable("batch_definition", f"{asset_name}/{batch_name}")
+    for path in (root / "expectations").rglob("*.json"):
+        suite = json.loads(path.read_text(encoding="utf-8"))
+        new_ids[suite["id"]] = stable("suite", suite["name"])
+        for index, expectation in enumerate(suite["expectations"]):
+            new_ids[expectation["id"]] = stable("expectation", f"{suite['name']}/{index}")
+    for folder, kind in (("validation_definitions", "validation_definition"), ("checkpoints", "checkpoint")):
+        for path in (root / folder).glob("*.json"):
+            item = json.loads(path.read_text(encoding="utf-8"))
+            new_ids[item["id"]] = stable(kind, item["name"])
+    for path in root.rglob(".ge_store_backend_id"):
+        old = path.read_text(encoding="utf-8").split("=")[-1].strip()
+        new_ids[old] = stable("store", path.parent.relative_to(root).as_posix())
+    pattern = re.compile("|".join(re.escape(old) for old in new_ids))
+    for path in [root / "great_expectations.yml", *root.rglob("*.json"), *root.rglob(".ge_store_backend_id")]:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(pattern.sub(lambda match: new_ids[match.group(0)], text), encoding="utf-8")

@@ -132,6 +132,9 @@ def run_gate(
         for name, (checkpoint_gate, daily) in CHECKPOINTS.items():
             if checkpoint_gate == gate:
                 _run_checkpoint(context, name, daily, day, report)
+        # A warning repeating a critical failure (the same rule at a stricter threshold) says nothing more.
+        critical = {(f.suite, f.expectation, f.column) for f in report.failures}
+        report.warnings = [w for w in report.warnings if (w.suite, w.expectation, w.column) not in critical]
         (run_dir / "gate.json").write_text(json.dumps(report.to_dict(), indent=2, default=str), encoding="utf-8")
         if service is not None:
             report.report = _upload(service, s, run_dir, gate, day)
@@ -168,12 +171,15 @@ def _run_checkpoint(context: Any, name: str, daily: bool, day: dt.date, report: 
     parameters = {"year": day.year, "month": day.month, "day": day.day} if daily else None
     run_id = RunIdentifier(run_name=f"{name}-{day.isoformat()}")
     for definition in definitions:
-        validation = definition.run(
-            batch_parameters=parameters,
-            result_format=checkpoint.result_format,
-            run_id=run_id,
-            checkpoint_id=checkpoint.id,
-        )
+        try:
+            validation = definition.run(
+                batch_parameters=parameters,
+                result_format=checkpoint.result_format,
+                run_id=run_id,
+                checkpoint_id=checkpoint.id,
+            )
+        finally:
+            _release_connections(definition)
         stats = validation.statistics
         report.validated[definition.name] = {
             "expectations": int(stats.get("evaluated_expectations", 0)),
@@ -185,6 +191,18 @@ def _run_checkpoint(context: Any, name: str, daily: bool, day: dt.date, report: 
                 (report.failures if failure.severity == "critical" else report.warnings).append(failure)
     if definitions and any(action.type == "update_data_docs" for action in checkpoint.actions):
         context.build_data_docs()
+
+
+def _release_connections(definition: Any) -> None:
+    """Close the pooled connections GX opened for a validation.
+
+    DuckDB has one writer per file: a connection left in GX's pools would keep the warehouse
+    locked for the dbt build that follows (in the same process under ``dag.test()``). GX's
+    execution engine has an engine of its own beside its data source's.
+    """
+    source = definition.batch_definition.data_asset.datasource
+    source.get_execution_engine().engine.dispose()
+    source.get_engine().dispose()
 
 
 def _rows_of_day(definitions: list[Any], day: dt.date) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""The transform DAG: load a date's raw blobs, build dbt with Cosmos, export the marts, emit Assets.
+"""The transform DAG: load a date's raw blobs, gate them, build dbt with Cosmos, gate the marts, export, emit Assets.
 
 One run per business date (the partition key of the raw Assets' events). Every step is
 idempotent for its date: the load replaces the date's raw partitions (or does nothing when the
@@ -21,6 +21,7 @@ from airflow.timetables.simple import PartitionedAssetTimetable
 
 from retail_factory.assets import CURATED_ASSETS, RAW_ASSETS
 from retail_factory.config import DOMAINS, get_settings
+from retail_factory.quality.tasks import curated_gate, raw_gate
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +159,8 @@ def transform_dag(doc_md: str | None = None) -> DAG:
         },
     )
     def transform() -> None:
-        loaded = load_raw()
         dbt = _dbt_group()
-        loaded >> dbt >> [export_marts(), publish_docs()]
+        load_raw() >> raw_gate() >> dbt >> curated_gate() >> export_marts()
+        dbt >> publish_docs()
 
     return transform()

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from retail_factory.sources.simulator.engine import ChainSimulator
-from retail_factory.sources.simulator.faults import inject_at_rate
+from retail_factory.sources.simulator.faults import GATE_FAULTS, inject_at_rate
 from retail_factory.sources.simulator.truth import TruthWriter
 from retail_factory.sources.simulator.world import build_world
 from retail_factory.sources.simulator.writers import DropWriter
@@ -35,7 +35,8 @@ class SimulationParams:
     start: dt.date
     seed: int
     out: Path
-    faults: float = 0.0
+    faults: float = 0.0  # share of files with a fault the landing must catch
+    gate_faults: float = 0.0  # share of files with a fault that lands and a quality gate must catch
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,13 @@ def _prepare(out: Path) -> None:
 def simulate(params: SimulationParams, progress: Callable[[dt.date, int], None] | None = None) -> SimulationSummary:
     if params.days < 1:
         raise ValueError("--days must be at least 1")
-    if not 0 <= params.faults <= 1:
-        raise ValueError("--faults is a rate between 0 and 1")
+    if not 0 <= params.faults <= 1 or not 0 <= params.gate_faults <= 1:
+        raise ValueError("--faults and --gate-faults are rates between 0 and 1")
     began = time.perf_counter()
     _prepare(params.out)
     rng = np.random.default_rng(params.seed)
     fault_rng = np.random.default_rng([params.seed, 7])  # own stream: faults never change the data itself
+    gate_fault_rng = np.random.default_rng([params.seed, 8])
     world = build_world(params.stores, params.products, rng)
     first = params.start - dt.timedelta(days=BURN_IN_DAYS)
     chain = ChainSimulator(world, rng, first)
@@ -85,6 +87,10 @@ def simulate(params: SimulationParams, progress: Callable[[dt.date, int], None] 
         written = writer.write_day(records, promotions)
         truth.day(records)
         truth.add_faults(inject_at_rate(written, params.faults, params.out, day.isoformat(), fault_rng))
+        if offset > 0:  # the stock equation and row-count checks need a day before
+            truth.add_faults(
+                inject_at_rate(written, params.gate_faults, params.out, day.isoformat(), gate_fault_rng, GATE_FAULTS)
+            )
         files += len(written)
         rows += sum(f.rows for f in written)
         if progress:

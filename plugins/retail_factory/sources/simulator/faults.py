@@ -3,6 +3,11 @@
 Each fault kind is what real sources get wrong: empty or cut files, the wrong export settings,
 columns added or lost, a file sent twice, dropped into the wrong folder or badly named, EPCIS that
 breaks the standard. Each record says what the landing must do with the file.
+
+``GATE_FAULTS`` are subtler: files that keep their contract and land, with data that is wrong for
+the trade (stock that does not follow the movements, unknown products, broken check digits,
+receipts before their shipment, a transformation that makes more than it took in). The landing
+cannot see them; the quality gates must, and ``CAUGHT_BY`` names the expectation that does.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from retail_factory.sources.simulator.writers import WrittenFile
 QUARANTINED = "quarantined"
 FLAGGED = "landed_flagged"
 ROWS_REJECTED = "landed_with_rejected_rows"
+LANDED = "landed"  # the landing accepts it: a quality gate must stop it (CAUGHT_BY)
 
 
 @dataclass(frozen=True)
@@ -214,6 +220,66 @@ def epcis_unknown_bizstep(file: WrittenFile, rng: np.random.Generator) -> tuple[
     return file.path, _edit_first_event(file, edit), QUARANTINED
 
 
+# --- faults the landing lets through and the quality gates must catch --------------------------
+
+
+def stock_drift(file: WrittenFile, rng: np.random.Generator) -> tuple[Path, str, str]:
+    table = pq.read_table(file.path)
+    offset = int(rng.integers(20, 40))
+    index = table.schema.get_field_index("on_hand_qty")
+    drifted = pc.cast(pc.add(table["on_hand_qty"], offset), table.schema.field(index).type)
+    pq.write_table(table.set_column(index, "on_hand_qty", drifted), file.path)
+    return file.path, f"every on_hand_qty raised by {offset} units that no movement explains", LANDED
+
+
+def _edit_csv_rows(file: WrittenFile, column: str, share: float, edit: Callable[[str], str]) -> list[int]:
+    rows = _read_csv(file.path, file.contract)
+    index = rows[0].index(column)
+    edited = [n for n in range(1, len(rows)) if n % round(1 / share) == 0] or [1]
+    for n in edited:
+        rows[n][index] = edit(rows[n][index])
+    _write_csv(file.path, rows, file.contract.delimiter)
+    return edited
+
+
+def unknown_products(file: WrittenFile, rng: np.random.Generator) -> tuple[Path, str, str]:
+    from retail_factory import gs1
+
+    # GS1 restricted-circulation numbers (prefix 2): in-store codes that no catalog lists.
+    code = gs1.with_check_digit(f"2{int(rng.integers(10**10, 10**11)):011d}")
+    edited = _edit_csv_rows(file, "gtin", 1 / 3, lambda _: code)
+    return file.path, f"gtin of {len(edited)} row(s) replaced by in-store code {code}, not in the catalog", LANDED
+
+
+def invalid_check_digits(file: WrittenFile, rng: np.random.Generator) -> tuple[Path, str, str]:
+    def break_digit(gtin: str) -> str:
+        return gtin[:-1] + str((int(gtin[-1]) + 1) % 10)
+
+    edited = _edit_csv_rows(file, "gtin", 1 / 3, break_digit)
+    return file.path, f"check digit of the gtin wrong in {len(edited)} row(s)", LANDED
+
+
+def receipt_before_shipment(file: WrittenFile, rng: np.random.Generator) -> tuple[Path, str, str]:
+    day = file.path.parent.name
+    booked = f"{day}T00:15:00+01:00"  # the same day, hours before the morning's shipments leave
+    edited = _edit_csv_rows(file, "received_at", 1.0, lambda _: booked)
+    return file.path, f"received_at of {len(edited)} row(s) set to {booked}", LANDED
+
+
+def epcis_overyield(file: WrittenFile, rng: np.random.Generator) -> tuple[Path, str, str]:
+    document = json.loads(file.path.read_text(encoding="utf-8"))
+    event = next(e for e in document["epcisBody"]["eventList"] if e.get("type") == "TransformationEvent")
+    for element in event["outputQuantityList"]:
+        element["quantity"] = element["quantity"] * 3
+    file.path.write_text(json.dumps(document, indent=1, ensure_ascii=False), encoding="utf-8")
+    return file.path, f"output quantities of transformation {event.get('eventID')} tripled", LANDED
+
+
+def _has_transformation(file: WrittenFile) -> bool:
+    document = json.loads(file.path.read_text(encoding="utf-8"))
+    return any(e.get("type") == "TransformationEvent" for e in document["epcisBody"]["eventList"])
+
+
 def _has_rows(file: WrittenFile) -> bool:
     return file.rows > 0
 
@@ -249,13 +315,36 @@ FAULTS: dict[str, tuple[tuple[str, ...], Callable[[WrittenFile], bool], Callable
 }
 
 
-def applicable_faults(file: WrittenFile) -> list[str]:
-    return [kind for kind, (formats, when, _) in FAULTS.items() if file.contract.format in formats and when(file)]
+def _entity(domain: str, entity: str) -> Callable[[WrittenFile], bool]:
+    return lambda f: (f.contract.domain, f.contract.entity) == (domain, entity) and f.rows > 0
+
+
+GATE_FAULTS: dict[str, tuple[tuple[str, ...], Callable[[WrittenFile], bool], Callable]] = {
+    "stock_drift": (("parquet",), _entity("retail", "stock"), stock_drift),
+    "unknown_products": (("csv",), _entity("retail", "pos"), unknown_products),
+    "invalid_check_digits": (("csv",), _entity("retail", "pos"), invalid_check_digits),
+    "receipt_before_shipment": (("csv",), _entity("supply", "receipts"), receipt_before_shipment),
+    "epcis_overyield": (("epcis",), _has_transformation, epcis_overyield),
+}
+
+# The gate, suite and expectation that must stop each gate fault (see retail_factory.quality.suites).
+CAUGHT_BY: dict[str, tuple[str, str, str]] = {
+    "stock_drift": ("curated_gate", "marts.fct_inventory_daily", "expect_stock_equation_to_hold"),
+    "unknown_products": ("raw_gate", "raw.retail__pos", "expect_column_values_to_be_in_reference_table"),
+    "invalid_check_digits": ("raw_gate", "raw.retail__pos", "expect_column_values_to_be_valid_gtin"),
+    "receipt_before_shipment": ("curated_gate", "marts.fct_receipts", "expect_no_receipt_before_shipment"),
+    "epcis_overyield": ("curated_gate", "marts.fct_lot_events", "expect_transformation_mass_balance"),
+}
+
+
+def applicable_faults(file: WrittenFile, faults: dict | None = None) -> list[str]:
+    registry = FAULTS if faults is None else faults
+    return [kind for kind, (formats, when, _) in registry.items() if file.contract.format in formats and when(file)]
 
 
 def inject(kind: str, file: WrittenFile, out: Path, day: str, rng: np.random.Generator) -> InjectedFault:
     """Apply one fault kind to a written file and say what the landing must do with it."""
-    path, detail, expected = FAULTS[kind][2](file, rng)
+    path, detail, expected = {**FAULTS, **GATE_FAULTS}[kind][2](file, rng)
     return InjectedFault(
         day,
         file.contract.domain,
@@ -268,13 +357,15 @@ def inject(kind: str, file: WrittenFile, out: Path, day: str, rng: np.random.Gen
 
 
 def inject_at_rate(
-    files: list[WrittenFile], rate: float, out: Path, day: str, rng: np.random.Generator
+    files: list[WrittenFile], rate: float, out: Path, day: str, rng: np.random.Generator, faults: dict | None = None
 ) -> list[InjectedFault]:
-    """Each file gets, with probability ``rate``, one fault among those that apply to it."""
+    """Each file gets, with probability ``rate``, one fault among those (of ``faults``) that apply to it."""
     injected = []
     for file in files:
         if rate <= 0 or rng.random() >= rate:
             continue
-        kinds = applicable_faults(file)
+        kinds = applicable_faults(file, faults)
+        if not kinds:
+            continue
         injected.append(inject(kinds[int(rng.integers(len(kinds)))], file, out, day, rng))
     return injected
