@@ -86,10 +86,15 @@ def simulate(params: SimulationParams, progress: Callable[[dt.date, int], None] 
         promotions = (announced_earlier if offset == 0 else []) + records.promotions
         written = writer.write_day(records, promotions)
         truth.day(records)
-        truth.add_faults(inject_at_rate(written, params.faults, params.out, day.isoformat(), fault_rng))
+        landing_faults = inject_at_rate(written, params.faults, params.out, day.isoformat(), fault_rng)
+        truth.add_faults(landing_faults)
         if offset > 0:  # the stock equation and row-count checks need a day before
+            # only into files the landing will accept: a gate fault is about data, not format
+            spoilt = {params.out / f.file for f in landing_faults}
+            intact = [f for f in written if f.path not in spoilt and f.path.exists()]
+            day_iso = day.isoformat()
             truth.add_faults(
-                inject_at_rate(written, params.gate_faults, params.out, day.isoformat(), gate_fault_rng, GATE_FAULTS)
+                inject_at_rate(intact, params.gate_faults, params.out, day_iso, gate_fault_rng, GATE_FAULTS)
             )
         files += len(written)
         rows += sum(f.rows for f in written)
