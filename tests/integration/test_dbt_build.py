@@ -110,6 +110,23 @@ def test_unit_tests_pass_on_both_warehouses(built, kind: str) -> None:
     assert len(results["results"]) >= 20  # they ran (and run_dbt raised if any failed)
 
 
+@pytest.mark.parametrize("kind", ["duckdb", "postgres"])
+def test_clean_days_pass_both_quality_gates(built, kind: str) -> None:
+    """Every GX suite runs on both warehouses, and clean days pass (faults: test_quality_gates.py)."""
+    from retail_factory.quality.gate import run_gate
+
+    with environment(built[kind]["env"]):
+        reports = {(gate, day): run_gate(gate, day) for day in DAYS for gate in ("raw_gate", "curated_gate")}
+    failed = {key: report.summary() for key, report in reports.items() if not report.passed}
+    assert not failed
+    errors = [w.describe() for r in reports.values() for w in r.warnings if w.error]
+    assert not errors  # a check that cannot be computed on a warehouse is a bug, even as a warning
+    raw, curated = reports[("raw_gate", DAYS[-1])], reports[("curated_gate", DAYS[-1])]
+    assert {"raw.retail__pos", "raw.retail__stock", "raw._load_log"} <= set(raw.validated)
+    assert {"marts.fct_sales_daily", "marts.fct_inventory_daily", "marts.dim_products"} <= set(curated.validated)
+    assert all(counts["expectations"] > 0 for r in reports.values() for counts in r.validated.values())
+
+
 def test_every_column_is_documented_and_every_documented_column_exists(built) -> None:
     with environment(built["duckdb"]["env"]):
         run_dbt(["docs", "generate"])
