@@ -110,7 +110,11 @@ def warehouse_url(settings: Settings | None = None) -> str:
 
 
 def _prepare_gx() -> None:
+    import warnings
+
     quiet_gx_logging()
+    # One generic SQL data source serves DuckDB and PostgreSQL alike, on purpose.
+    warnings.filterwarnings("ignore", message="You are using a generic SQLDatasource")
     duckdb_dialect.register()
     import retail_factory.quality.expectations  # noqa: F401  (registers the custom expectations)
 
