@@ -49,6 +49,9 @@ _CONFIG = f"""\
 # environment, results and Data Docs go to a folder per run, uploaded to reports/quality/<date>/.
 config_version: 4.0
 analytics_enabled: false
+progress_bars:  # no tqdm bars in task logs
+  globally: false
+  metric_calculations: false
 stores:
   expectations_store:
     class_name: ExpectationsStore

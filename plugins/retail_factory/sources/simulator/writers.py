@@ -31,6 +31,17 @@ class WrittenFile:
     rows: int
 
 
+def _shipped_second(store: int) -> int:
+    """Second of the day a warehouse's lorry leaves for ``store``: 05:00 to 07:00."""
+    return 5 * 3600 + store * 60 % 7200
+
+
+def _received_second(store: int) -> int:
+    """Second of the day ``store`` books its receipts: an hour or two after its lorry left, so a
+    same-day delivery is never received before it was shipped (06:00 to 09:00)."""
+    return _shipped_second(store) + 3600 + store * 97 % 3600
+
+
 def drop_folder(out: Path, contract: Contract, day: dt.date) -> Path:
     return out / "drop" / contract.domain / contract.entity / day.isoformat()
 
@@ -198,7 +209,7 @@ class DropWriter:
                         store_gln=store_glns[lines["store"]],
                         gtin=gtins[lines["product"]],
                         best_before_date=[d.isoformat() for d in lines["best_before"]],
-                        shipped_at=[local_timestamp(day, 5 * 3600 + int(s) * 60 % 7200) for s in lines["store"]],
+                        shipped_at=[local_timestamp(day, _shipped_second(int(s))) for s in lines["store"]],
                         expected_delivery_date=[d.isoformat() for d in lines["expected_arrival"]],
                     ),
                 )
@@ -210,7 +221,7 @@ class DropWriter:
             frame = receipts.assign(
                 store_gln=store_glns[receipts["store"]],
                 gtin=gtins[receipts["product"]],
-                received_at=[local_timestamp(day, 6 * 3600 + int(s) * 97 % 10800) for s in receipts["store"]],
+                received_at=[local_timestamp(day, _received_second(int(s))) for s in receipts["store"]],
             )
         files.append(self.csv("supply", "receipts", day, f"receipts_{day.isoformat()}.csv", frame))
 
