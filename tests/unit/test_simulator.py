@@ -196,3 +196,17 @@ def test_gate_faults_land_after_the_first_day_and_name_the_expectation_that_stop
     for gate, suite, expectation in CAUGHT_BY.values():
         assert suites[suite].gate == gate
         assert expectation in {e.expectation_type for e in suites[suite].expectations}
+
+
+def test_no_store_books_a_receipt_before_its_lorry_left(clean_chain: Path) -> None:
+    from retail_factory.sources.simulator.writers import _received_second, _shipped_second
+
+    # every store index a large chain has, not only the five of the test chain
+    assert all(_received_second(store) > _shipped_second(store) for store in range(10_000))
+    drop = clean_chain / "drop" / "supply"
+    read = {"sep": ";", "dtype": str}
+    shipments = pd.concat(pd.read_csv(p, **read) for p in sorted((drop / "shipments").rglob("*.csv")))
+    receipts = pd.concat(pd.read_csv(p, **read) for p in sorted((drop / "receipts").rglob("*.csv")))
+    both = receipts.merge(shipments[["shipment_id", "shipped_at"]].drop_duplicates(), on="shipment_id")
+    assert len(both) > 0
+    assert (pd.to_datetime(both["received_at"], utc=True) > pd.to_datetime(both["shipped_at"], utc=True)).all()
