@@ -17,6 +17,7 @@ ENV_PREFIX = "RETAIL_FACTORY_"
 
 DOMAINS = ("retail", "supply", "producer")
 CONTAINERS = ("raw", "quarantine", "curated", "reports")
+WAREHOUSE_POOL = "warehouse"  # the Airflow pool of every task that opens the warehouse (runner.POOLS)
 
 
 def _env(name: str, default: str) -> str:

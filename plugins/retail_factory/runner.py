@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from retail_factory.config import apply_airflow_environment, get_settings
+from retail_factory.config import WAREHOUSE_POOL, apply_airflow_environment, get_settings
 
 log = logging.getLogger(__name__)
 
 # The factory's DAGs in the order one date moves through them; later steps add theirs here.
 LANDING_DAGS: tuple[str, ...] = ("land_retail", "land_supply", "land_producer")
 FACTORY_DAGS: tuple[str, ...] = (*LANDING_DAGS, "transform")
-POOLS = {"warehouse": (1, "DuckDB has one writer: tasks that write the warehouse take turns")}
+POOLS = {WAREHOUSE_POOL: (1, "DuckDB has one writer: tasks that write the warehouse take turns")}
 
 
 @dataclass

@@ -10,15 +10,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from retail_factory.config import get_settings
-from retail_factory.landing.lander import Lander
 from retail_factory.runner import load_dags, run_dag
-from retail_factory.sources.contracts import ALL_CONTRACTS
 from retail_factory.storage import blob_service
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.dbt import ensure_manifest
 from retail_factory.warehouse.export import PUBLIC_MARTS, curated_blob
 
 from tests.conftest import SIM_START
+from tests.integration.warehouse_helpers import file_to_spoil, land
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -26,9 +25,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 @pytest.fixture
 def transformed(airflow_db: Path, storage, clean_chain: Path, tmp_path: Path):
     service = blob_service()
-    lander = Lander(service, run_id="test")
-    for contract in ALL_CONTRACTS:
-        lander.land_entity(contract, clean_chain / "drop", SIM_START)
+    land(service, clean_chain / "drop", SIM_START)
     dag = load_dags(("transform",))["transform"]
     return service, run_dag(dag, SIM_START, tmp_path / "transform.log")
 
@@ -87,10 +84,7 @@ def test_a_failing_dbt_test_fails_its_task_and_no_curated_asset_is_emitted(
     monkeypatch.setenv("RETAIL_FACTORY_DBT_PROJECT_DIR", str(project))
     monkeypatch.setenv("RETAIL_FACTORY_DBT_TARGET_DIR", str(tmp_path / "dbt-target"))
     ensure_manifest()
-    service = blob_service()
-    lander = Lander(service, run_id="test")
-    for contract in ALL_CONTRACTS:
-        lander.land_entity(contract, clean_chain / "drop", SIM_START)
+    land(blob_service(), clean_chain / "drop", SIM_START)
 
     dag = load_dags(("transform",))["transform"]
     for task in dag.tasks:  # retried, a watcher would run its model again itself: one failure is enough here
@@ -117,22 +111,14 @@ def test_a_failed_curated_gate_emits_no_curated_asset(
 ) -> None:
     """A transformation that makes three times what it took in lands, builds, and is stopped by the curated gate."""
     import numpy as np
-    from retail_factory.sources.simulator.faults import CAUGHT_BY, GATE_FAULTS, applicable_faults, inject
-    from retail_factory.sources.simulator.writers import WrittenFile
+    from retail_factory.sources.simulator.faults import CAUGHT_BY, GATE_FAULTS, inject
 
     monkeypatch.setenv("RETAIL_FACTORY_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
     drop = tmp_path / "drop"
     shutil.copytree(clean_chain / "drop", drop)
-    contract = next(c for c in ALL_CONTRACTS if c.format == "epcis")
-    victim = next(
-        WrittenFile(p, contract, 1)
-        for p in sorted((drop / "producer" / "epcis" / SIM_START.isoformat()).glob("*"))
-        if "epcis_overyield" in applicable_faults(WrittenFile(p, contract, 1), GATE_FAULTS)
-    )
+    victim = file_to_spoil(drop, SIM_START, "epcis_overyield", GATE_FAULTS)
     inject("epcis_overyield", victim, tmp_path, SIM_START.isoformat(), np.random.default_rng(1))
-    lander = Lander(blob_service(), run_id="test")
-    for each in ALL_CONTRACTS:
-        lander.land_entity(each, drop, SIM_START)
+    land(blob_service(), drop, SIM_START)
 
     dag = load_dags(("transform",))["transform"]
     log = tmp_path / "transform.log"

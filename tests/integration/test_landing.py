@@ -21,10 +21,10 @@ from retail_factory.sources.simulator.faults import (
     ROWS_REJECTED,
     inject,
 )
-from retail_factory.sources.simulator.writers import WrittenFile
 from retail_factory.storage import StorageUnavailableError, blob_service
 
 from tests.conftest import SIM_START
+from tests.integration.warehouse_helpers import file_to_spoil
 
 pytestmark = pytest.mark.integration
 DAY = SIM_START
@@ -145,24 +145,9 @@ FAULT_CODES = {
 }
 
 
-def _victim(drop: Path, kind: str, registry: dict | None = None) -> WrittenFile:
-    """A file of the first day the fault applies to (the largest, so row faults stay under tolerance)."""
-    from retail_factory.sources.simulator.faults import applicable_faults
-
-    candidates = []
-    for contract in ALL_CONTRACTS:
-        for path in (drop / contract.domain / contract.entity / DAY.isoformat()).glob("*"):
-            rows = max(0, len(path.read_bytes().splitlines()) - 1) if contract.format == "csv" else 1
-            file = WrittenFile(path, contract, rows)
-            if kind in applicable_faults(file, registry):
-                candidates.append((path.stat().st_size, str(path), file))
-    assert candidates, f"no file to inject {kind} into"
-    return max(candidates)[2]
-
-
 @pytest.mark.parametrize("kind", sorted(FAULTS))
 def test_each_fault_the_simulator_injects_is_handled_as_the_truth_says(service, drop_copy: Path, kind: str) -> None:
-    file = _victim(drop_copy, kind)
+    file = file_to_spoil(drop_copy, DAY, kind)
     fault = inject(kind, file, drop_copy.parent, DAY.isoformat(), np.random.default_rng(5))
     faulty = drop_copy.parent / fault.file
     folder_day = dt.date.fromisoformat(faulty.parent.name)
@@ -199,7 +184,7 @@ def test_each_fault_the_simulator_injects_is_handled_as_the_truth_says(service, 
 def test_each_gate_fault_passes_the_landing_untouched(service, drop_copy: Path, kind: str) -> None:
     # The landing cannot see these: the file keeps its contract. The quality gates must stop them
     # (tests/integration/test_quality_gates.py).
-    file = _victim(drop_copy, kind, GATE_FAULTS)
+    file = file_to_spoil(drop_copy, DAY, kind, GATE_FAULTS)
     fault = inject(kind, file, drop_copy.parent, DAY.isoformat(), np.random.default_rng(5))
     assert fault.expected == LANDED
     result = Lander(service).land_entity(file.contract, drop_copy, DAY)

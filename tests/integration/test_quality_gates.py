@@ -18,13 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from retail_factory.quality.gate import EMPTY_PARTITION, GateReport, run_gate
-from retail_factory.sources.contracts import ALL_CONTRACTS
-from retail_factory.sources.simulator.faults import CAUGHT_BY, GATE_FAULTS, LANDED, applicable_faults, inject
-from retail_factory.sources.simulator.writers import WrittenFile
+from retail_factory.sources.simulator.faults import CAUGHT_BY, GATE_FAULTS, LANDED, inject
 from retail_factory.storage import blob_service
 
 from tests.conftest import SIM_START
-from tests.integration.warehouse_helpers import build, empty_containers, environment, land_and_load
+from tests.integration.warehouse_helpers import build, empty_containers, environment, file_to_spoil, land_and_load
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 DAYS = [SIM_START + dt.timedelta(days=i) for i in range(3)]
@@ -43,27 +41,14 @@ def _gates(service, days: list[dt.date]) -> dict[tuple[str, dt.date], GateReport
     return {(gate, day): run_gate(gate, day, service) for day in days for gate in GATES}
 
 
-def _victim(drop: Path, day: dt.date, kind: str) -> WrittenFile:
-    """The largest file of ``day`` the fault applies to."""
-    candidates = []
-    for contract in ALL_CONTRACTS:
-        for path in (drop / contract.domain / contract.entity / day.isoformat()).glob("*"):
-            rows = max(0, len(path.read_bytes().splitlines()) - 1) if contract.format == "csv" else 1
-            file = WrittenFile(path, contract, rows)
-            if kind in applicable_faults(file, GATE_FAULTS):
-                candidates.append((path.stat().st_size, str(path), file))
-    assert candidates, f"no file of {day} to inject {kind} into"
-    return max(candidates)[2]
-
-
 @pytest.fixture(scope="module")
 def faulty_gates(azurite, clean_chain: Path, tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("gates-faulty")
     shutil.copytree(clean_chain / "drop", folder / "drop")
-    faults = {
-        kind: inject(kind, _victim(folder / "drop", day, kind), folder, day.isoformat(), np.random.default_rng(3))
-        for kind, day in FAULT_DAY.items()
-    }
+    faults = {}
+    for kind, day in FAULT_DAY.items():
+        victim = file_to_spoil(folder / "drop", day, kind, GATE_FAULTS)
+        faults[kind] = inject(kind, victim, folder, day.isoformat(), np.random.default_rng(3))
     service = blob_service()
     empty_containers(service)
     with environment({"RETAIL_FACTORY_WAREHOUSE": "duckdb", "RETAIL_FACTORY_DUCKDB_PATH": str(folder / "w.duckdb")}):

@@ -1,4 +1,4 @@
-"""Helpers of the warehouse tests: land, load and build simulated days the way the DAGs do."""
+"""Helpers of the integration and DAG tests: spoil, land, load and build simulated days the way the DAGs do."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from typing import Any
 from retail_factory.config import DOMAINS
 from retail_factory.landing.lander import Lander
 from retail_factory.sources.contracts import ALL_CONTRACTS
+from retail_factory.sources.simulator.faults import applicable_faults
+from retail_factory.sources.simulator.writers import WrittenFile
 from retail_factory.storage import ensure_containers
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.dbt import run_dbt
@@ -41,11 +43,29 @@ def empty_containers(service) -> None:
             client.delete_blob(blob.name)
 
 
-def land_and_load(service, drop: Path, days: list[dt.date]) -> None:
+def file_to_spoil(drop: Path, day: dt.date, kind: str, registry: dict | None = None) -> WrittenFile:
+    """The largest file of ``day`` the fault applies to (so that row faults stay under tolerance)."""
+    candidates = []
+    for contract in ALL_CONTRACTS:
+        for path in (drop / contract.domain / contract.entity / day.isoformat()).glob("*"):
+            rows = max(0, len(path.read_bytes().splitlines()) - 1) if contract.format == "csv" else 1
+            file = WrittenFile(path, contract, rows)
+            if kind in applicable_faults(file, registry):
+                candidates.append((path.stat().st_size, str(path), file))
+    assert candidates, f"no file of {day} to inject {kind} into"
+    return max(candidates)[2]
+
+
+def land(service, drop: Path, day: dt.date) -> None:
+    """Every entity of ``day`` from the drop folder, as the landing DAGs do."""
     lander = Lander(service, run_id="test")
+    for contract in ALL_CONTRACTS:
+        lander.land_entity(contract, drop, day)
+
+
+def land_and_load(service, drop: Path, days: list[dt.date]) -> None:
     for day in days:
-        for contract in ALL_CONTRACTS:
-            lander.land_entity(contract, drop, day)
+        land(service, drop, day)
         RawLoader(service, get_warehouse()).load_day(day, DOMAINS)
 
 

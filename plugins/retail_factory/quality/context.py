@@ -86,6 +86,11 @@ data_docs_sites:
       base_directory: ${{{RUN_DIR_VARIABLE}}}/data_docs/
     site_index_builder:
       class_name: DefaultSiteIndexBuilder
+    # Validation pages only: they show every rule of the suite with its result. Suite pages would
+    # re-render all 36 suites on every gate run (the suites are reviewed here, in git).
+    site_section_builders:
+      expectations: "False"  # GX reads the strings, not YAML booleans
+      profiling: "False"
 """
 
 

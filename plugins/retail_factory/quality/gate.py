@@ -129,9 +129,14 @@ def run_gate(
     with tempfile.TemporaryDirectory(prefix=f"retail-factory-{gate}-") as tmp:
         run_dir = Path(tmp)
         context = open_context(run_dir, s)
-        for name, (checkpoint_gate, daily) in CHECKPOINTS.items():
-            if checkpoint_gate == gate:
-                _run_checkpoint(context, name, daily, day, report)
+        try:
+            for name, (checkpoint_gate, daily) in CHECKPOINTS.items():
+                if checkpoint_gate == gate:
+                    _run_checkpoint(context, name, daily, day, report)
+        finally:
+            _release_connections(context)
+        if report.validated:  # the checkpoints' Data Docs action, once for the gate's results
+            context.build_data_docs()
         # A warning repeating a critical failure (the same rule at a stricter threshold) says nothing more.
         critical = {(f.suite, f.expectation, f.column) for f in report.failures}
         report.warnings = [w for w in report.warnings if (w.suite, w.expectation, w.column) not in critical]
@@ -143,7 +148,7 @@ def run_gate(
 
 
 def _run_checkpoint(context: Any, name: str, daily: bool, day: dt.date, report: GateReport) -> None:
-    """Run the committed checkpoint's validations that have rows for the day, then its Data Docs action.
+    """Run the committed checkpoint's validations that have rows for the day (results only; Data Docs after).
 
     One by one rather than ``checkpoint.run()``: a checkpoint fails whole when one of its tables
     has no partition for the day, and a trimmed copy of it would be written into the committed
@@ -171,15 +176,12 @@ def _run_checkpoint(context: Any, name: str, daily: bool, day: dt.date, report: 
     parameters = {"year": day.year, "month": day.month, "day": day.day} if daily else None
     run_id = RunIdentifier(run_name=f"{name}-{day.isoformat()}")
     for definition in definitions:
-        try:
-            validation = definition.run(
-                batch_parameters=parameters,
-                result_format=checkpoint.result_format,
-                run_id=run_id,
-                checkpoint_id=checkpoint.id,
-            )
-        finally:
-            _release_connections(definition)
+        validation = definition.run(
+            batch_parameters=parameters,
+            result_format=checkpoint.result_format,
+            run_id=run_id,
+            checkpoint_id=checkpoint.id,
+        )
         stats = validation.statistics
         report.validated[definition.name] = {
             "expectations": int(stats.get("evaluated_expectations", 0)),
@@ -189,18 +191,18 @@ def _run_checkpoint(context: Any, name: str, daily: bool, day: dt.date, report: 
             if not outcome.success:
                 failure = _failure(definition.name, outcome)
                 (report.failures if failure.severity == "critical" else report.warnings).append(failure)
-    if definitions and any(action.type == "update_data_docs" for action in checkpoint.actions):
-        context.build_data_docs()
 
 
-def _release_connections(definition: Any) -> None:
-    """Close the pooled connections GX opened for a validation.
+def _release_connections(context: Any) -> None:
+    """Close the pooled connections GX opened for the gate's validations.
 
     DuckDB has one writer per file: a connection left in GX's pools would keep the warehouse
     locked for the dbt build that follows (in the same process under ``dag.test()``). GX's
     execution engine has an engine of its own beside its data source's.
     """
-    source = definition.batch_definition.data_asset.datasource
+    from retail_factory.quality.context import DATASOURCE
+
+    source = context.data_sources.get(DATASOURCE)
     source.get_execution_engine().engine.dispose()
     source.get_engine().dispose()
 

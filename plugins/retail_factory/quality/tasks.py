@@ -18,8 +18,9 @@ from typing import Any
 
 from airflow.sdk import task
 
+from retail_factory.config import WAREHOUSE_POOL
+
 log = logging.getLogger(__name__)
-WAREHOUSE_POOL = "warehouse"
 
 
 def _run(gate: str, context: dict[str, Any]) -> dict[str, Any]:

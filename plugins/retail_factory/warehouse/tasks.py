@@ -20,12 +20,11 @@ from airflow.sdk import DAG, Param, dag, task
 from airflow.timetables.simple import PartitionedAssetTimetable
 
 from retail_factory.assets import CURATED_ASSETS, RAW_ASSETS
-from retail_factory.config import DOMAINS, get_settings
+from retail_factory.config import DOMAINS, WAREHOUSE_POOL, get_settings
 from retail_factory.quality.tasks import curated_gate, raw_gate
 
 log = logging.getLogger(__name__)
 
-WAREHOUSE_POOL = "warehouse"
 DEFAULT_ARGS = {
     "owner": "data-engineering",
     "retries": 2,
