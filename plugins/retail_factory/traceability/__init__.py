@@ -1,0 +1,1 @@
+"""Traceability: EPC identifiers, the lot genealogy, traces and recall reports."""
