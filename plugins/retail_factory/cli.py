@@ -1,4 +1,4 @@
-"""``retail-factory``: simulate a chain, run the factory, run the demo, query the warehouse, print the contracts."""
+"""``retail-factory``: simulate a chain, run the factory and the demo, query the warehouse, trace lots."""
 
 from __future__ import annotations
 
@@ -165,6 +165,76 @@ def cmd_quality_write_context(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trace(args: argparse.Namespace) -> int:
+    """Trace a lot (or the lots of a product on a store's shelf on a date) forward or backward."""
+    import csv
+    import json
+
+    from retail_factory.traceability.trace import LotNotFoundError, lots_on_shelf, trace_lot
+
+    if args.lot:
+        lots = [args.lot]
+    else:
+        if not (args.gtin and args.store and args.date):
+            raise ValueError("give --lot, or --gtin with --store and --date")
+        lots = lots_on_shelf(args.gtin, args.store, args.date)
+        if not lots:
+            print(f"store {args.store} had received no lot of {args.gtin} still in date on {args.date}")
+            return 1
+    try:
+        traces = [trace_lot(lot, args.direction) for lot in lots]
+    except LotNotFoundError as missing:
+        print(f"not found: {missing}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps([t.to_dict() for t in traces], indent=2, default=str))
+    elif args.format == "csv":
+        columns = ["lot_key", "movement", "movement_date", "quantity", "uom", "from_location_id", "from_name"]
+        columns += ["to_location_id", "to_name", "source", "reference_id", "sscc"]
+        writer = csv.DictWriter(sys.stdout, columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for trace in traces:
+            writer.writerows(trace.movements)
+    else:
+        for trace in traces:
+            print(_trace_text(trace))
+    return 0
+
+
+def _trace_text(trace) -> str:
+    def table(rows: list[dict], columns: list[str]) -> str:
+        return format_table(columns, [tuple(row.get(c) for c in columns) for row in rows]) if rows else "(none)"
+
+    related = "made from it" if trace.direction == "forward" else "it was made from"
+    lines = [f"{trace.direction} trace of {trace.lot_key}: {len(trace.lots) - 1} lot(s) {related}"]
+    lines += ["", "lots:", table(trace.lots, ["depth", "lot_key", "gtin14", "lot"])]
+    columns = ["transformed_date", "input_key", "output_key", "quantity", "uom", "location_id"]
+    lines += ["", "transformations:", table(trace.transformations, columns)]
+    if trace.direction == "forward":
+        columns = ["store_id", "store_name", "status", "units_received", "first_received", "last_received"]
+        columns += ["est_units_on_shelf", "stock_as_of"]
+        lines += ["", f"stores reached ({len(trace.stores)}):", table(trace.stores, columns)]
+    else:
+        columns = ["location_type", "location_id", "location_name", "lot_key", "quantity", "uom", "first_shipped"]
+        lines += ["", "origins:", table(trace.origins, columns)]
+    columns = ["movement_date", "movement", "lot_key", "quantity", "from_name", "to_name", "reference_id"]
+    lines += ["", "movements:", table(trace.movements, columns)]
+    lines += ["", "warnings:", *(f"  {warning}" for warning in trace.warnings)] if trace.warnings else []
+    return "\n".join(lines)
+
+
+def cmd_trace_lots(args: argparse.Namespace) -> int:
+    """Rebuild the genealogy tables (trace.*) from the marts, as the trace_lots DAG does."""
+    from retail_factory.traceability.genealogy import build_genealogy
+
+    size = build_genealogy()
+    print(
+        f"trace tables rebuilt: {size.lots:,} lots, {size.edges:,} transformation edges, "
+        f"{size.lineage_pairs:,} lineage pairs, {size.movements:,} movements"
+    )
+    return 0
+
+
 def cmd_airflow(args: argparse.Namespace) -> int:
     """Run Airflow's own CLI with the project's local settings (home, DAG folder, SQLite)."""
     import os
@@ -255,6 +325,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     write.add_argument("--to", type=Path, help="another folder than the configured expectations/")
     write.set_defaults(func=cmd_quality_write_context)
+
+    trace = commands.add_parser(
+        "trace", help="where a lot went (--forward, the default) or came from (--backward), from trace.*"
+    )
+    trace.add_argument("--lot", help="a lot as URN, GS1 Digital Link or element string, e.g. (01)<GTIN-14>(10)<lot>")
+    trace.add_argument("--gtin", help="with --store and --date: the lots of this product on that store's shelf")
+    trace.add_argument("--store", help="a store's GLN")
+    trace.add_argument("--date", type=_date)
+    side = trace.add_mutually_exclusive_group()
+    side.add_argument("--forward", dest="direction", action="store_const", const="forward", default="forward")
+    side.add_argument("--backward", dest="direction", action="store_const", const="backward")
+    trace.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    trace.set_defaults(func=cmd_trace)
+    trace_lots = commands.add_parser("trace-lots", help="rebuild the genealogy tables trace.* from the marts")
+    trace_lots.set_defaults(func=cmd_trace_lots)
 
     contracts = commands.add_parser("contracts", help="print the data contracts as Markdown (docs/contracts.md)")
     contracts.add_argument("--markdown", action="store_true", help="(the only format for now)")

@@ -131,7 +131,7 @@ def _transform(params: DemoParams, drop: Path, last: dt.date) -> list[DagRunResu
         while day < first_transformed:
             loader.load_day(day, DOMAINS)
             day += dt.timedelta(days=1)
-    return run_factory(drop, first_transformed, last, ("transform",), on_result=_progress)
+    return run_factory(drop, first_transformed, last, ("transform", "trace_lots"), on_result=_progress)
 
 
 def _warehouse_report() -> dict[str, Any]:
@@ -145,7 +145,14 @@ def _warehouse_report() -> dict[str, Any]:
             counts[mart.name] = warehouse.query(f"select count(*) from marts.{mart.name}")[1][0][0]
         except Exception:
             counts[mart.name] = None
-    return {"marts": counts}
+    try:  # a farm lot whose descendants reached stores: the example trace the summary shows
+        rows = warehouse.query(
+            "select e.input_key from trace.lot_edges as e inner join trace.lot_movements as m"
+            " on m.lot_key = e.output_key and m.movement = 'received' order by e.transformed_date, 1 limit 1"
+        )[1]
+    except Exception:
+        rows = []
+    return {"marts": counts, "example_lot": rows[0][0] if rows else None}
 
 
 def _progress(result: DagRunResult) -> None:
@@ -158,6 +165,9 @@ def _progress(result: DagRunResult) -> None:
             f"    {result.day}  {result.dag_id:<14} {mark} raw gate passed, dbt built, curated gate passed; "
             f"{marts} marts to curated/; emitted {assets}"
         )
+        return
+    if result.dag_id == "trace_lots":
+        _say(f"    {result.day}  {result.dag_id:<14} {mark} genealogy rebuilt (trace.lot_lineage, trace.lot_movements)")
         return
     detail = (
         (
@@ -229,6 +239,9 @@ def _print_report(report: dict[str, Any], out: Path, report_path: Path) -> None:
     _say(
         f'                             e.g. .venv/bin/retail-factory sql "{query}"  (README: Query the curated tables)'
     )
+    lot = report.get("warehouse", {}).get("example_lot")
+    if lot:
+        _say(f"    trace a lot              .venv/bin/retail-factory trace --lot '{lot}'  (--backward, --format csv)")
     _say("    quality gates            reports/quality/<date>/<gate>/data_docs/index.html in Blob (GX Data Docs);")
     _say("                             the rules: expectations/README.md; by hand: retail-factory quality check")
     _say(f"    dbt docs                 {settings.dbt_docs_dir / 'index.html'}")

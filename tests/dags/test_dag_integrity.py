@@ -14,7 +14,7 @@ from retail_factory.config import get_settings
 
 DAG_FILES = sorted(get_settings().dags_folder.glob("*.py"))
 LANDING_DAGS = ("land_retail", "land_supply", "land_producer")
-FACTORY_DAGS = (*LANDING_DAGS, "transform")
+FACTORY_DAGS = (*LANDING_DAGS, "transform", "trace_lots")
 
 
 @pytest.fixture(scope="module")

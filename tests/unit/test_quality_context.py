@@ -65,7 +65,7 @@ def test_the_context_keeps_no_url_and_sends_no_usage_statistics() -> None:
         batches = source["assets"][spec.name]["batch_definitions"]
         if spec.partition_column:
             assert batches["daily"]["partitioner"]["column_name"] == spec.partition_column
-            assert batches["daily"]["partitioner"]["method_name"] == "partition_on_year_and_month_and_day"
+            assert batches["daily"]["partitioner"]["method_name"] == "partition_on_column_value"
         else:
             assert "whole_table" in batches
 

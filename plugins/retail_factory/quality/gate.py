@@ -173,9 +173,10 @@ def _run_checkpoint(context: Any, name: str, daily: bool, day: dt.date, report: 
                         )
                     )
         definitions = [d for d in definitions if rows[d.name] > 0]
-    parameters = {"year": day.year, "month": day.month, "day": day.day} if daily else None
     run_id = RunIdentifier(run_name=f"{name}-{day.isoformat()}")
     for definition in definitions:
+        # The day's batch: its table's partition column equal to the day.
+        parameters = {definition.suite.meta["partition_column"]: day.isoformat()} if daily else None
         validation = definition.run(
             batch_parameters=parameters,
             result_format=checkpoint.result_format,

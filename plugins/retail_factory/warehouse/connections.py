@@ -1,15 +1,16 @@
 """The two warehouses: a DuckDB file (default) and PostgreSQL, chosen by ``RETAIL_FACTORY_WAREHOUSE``.
 
-Both offer the same few operations the factory needs: run a query, and replace one ingest date
-of some raw tables in a single transaction from rows staged in a DuckDB temporary table. DuckDB
-inserts them directly; PostgreSQL receives them through ``COPY … FROM STDIN`` (CSV).
+Both offer the same few operations the factory needs: run a query, run statements in one
+transaction, and replace one ingest date of some raw tables in a single transaction from rows
+staged in a DuckDB temporary table. DuckDB inserts them directly; PostgreSQL receives them
+through ``COPY … FROM STDIN`` (CSV).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,12 +22,22 @@ from retail_factory.warehouse.raw_tables import LOAD_LOG_COLUMNS, LOAD_LOG_TABLE
 from retail_factory.warehouse.readers import quote_identifier
 
 Rows = list[tuple[Any, ...]]
+Query = Callable[..., tuple[list[str], Rows]]  # (sql, params=()) -> (columns, rows)
 
 
 class Warehouse(Protocol):
     kind: str
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]: ...
+
+    def run_statements(self, statements: Sequence[str]) -> None:
+        """Run the statements in one transaction: all of them take effect, or none."""
+        ...
+
+    @contextmanager
+    def session(self) -> Iterator[Query]:
+        """One connection for several queries (a trace asks a few, and connecting costs more)."""
+        ...
 
     def ensure_raw_tables(self) -> None: ...
 
@@ -75,11 +86,30 @@ class DuckDBWarehouse:
             con.close()
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
+        with self.session() as query:
+            return query(sql, params)
+
+    @contextmanager
+    def session(self) -> Iterator[Query]:
         # Read-write like dbt's own connection: DuckDB refuses two configurations in one process.
         with self.connect() as con:
-            cursor = con.execute(sql, list(params))
-            columns = [d[0] for d in cursor.description or []]
-            return columns, cursor.fetchall()
+
+            def query(sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
+                cursor = con.execute(sql, list(params))
+                return [d[0] for d in cursor.description or []], cursor.fetchall()
+
+            yield query
+
+    def run_statements(self, statements: Sequence[str]) -> None:
+        with self.connect() as con:
+            con.execute("begin transaction")
+            try:
+                for statement in statements:
+                    con.execute(statement)
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
 
     def ensure_raw_tables(self) -> None:
         with self.connect() as con:
@@ -137,10 +167,24 @@ class PostgresWarehouse:
             conn.close()
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
+        with self.session() as query:
+            return query(sql, params)
+
+    @contextmanager
+    def session(self) -> Iterator[Query]:
         with self.connect() as conn, conn.cursor() as cursor:
-            cursor.execute(sql.replace("?", "%s"), list(params))
-            columns = [d[0] for d in cursor.description or []]
-            return columns, list(cursor.fetchall()) if cursor.description else []
+
+            def query(sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
+                cursor.execute(sql.replace("?", "%s"), list(params))
+                columns = [d[0] for d in cursor.description or []]
+                return columns, list(cursor.fetchall()) if cursor.description else []
+
+            yield query
+
+    def run_statements(self, statements: Sequence[str]) -> None:
+        with self.connect() as conn, conn, conn.cursor() as cursor:  # `with conn`: one transaction
+            for statement in statements:
+                cursor.execute(statement)
 
     def ensure_raw_tables(self) -> None:
         with self.connect() as conn, conn, conn.cursor() as cursor:

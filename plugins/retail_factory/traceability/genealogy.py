@@ -1,0 +1,200 @@
+"""The lot genealogy, materialised in ``trace.*`` so that a trace is a few indexed lookups.
+
+Built by ``trace_lots`` from the curated marts (``fct_lot_links``, ``fct_receipts``, ``fct_inventory_daily``),
+replaced whole in one transaction: re-running it for the same data gives the same tables.
+
+* ``trace.lot_edges`` — one row per input lot → output lot of a transformation, with the input
+  quantity allocated to that output (commingling: many inputs; splitting: many outputs).
+* ``trace.lot_lineage`` — the transitive closure of those edges: every (ancestor, descendant) pair
+  with its shortest depth, and every known lot as its own ancestor at depth 0. A forward trace reads
+  the descendants of a lot, a backward trace its ancestors: one lookup each, at any depth.
+* ``trace.lot_movements`` — every move of a lot between two places: shipped and received, from
+  the farm to the plant, the producer to the warehouse, the warehouse to the store. A pallet
+  shipped under its SSCC alone moves the lots packed onto it (its contents follow it).
+* ``trace.store_exposure`` — per lot and store: units received, when, and an estimate of the
+  units still on the shelf (first expired, first out, against the latest stock record).
+
+Lots are keyed by their GS1 element string, ``(01)<GTIN-14>(10)<lot>``: the key
+``traceability.identifiers`` gives any URN or Digital Link of the same lot.
+
+Why a closure table rather than a recursive query per trace: the closure is small (a lot has
+few ancestors and descendants) and turns a trace at any depth into one indexed lookup;
+``bench/trace.py`` measures both on the same genealogy.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from retail_factory.warehouse.connections import Warehouse, get_warehouse
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "trace"
+MAX_DEPTH = 32  # a genealogy deeper than this is a cycle (reported by the consistency checks)
+
+
+def lot_key_sql(gtin14: str, lot: str) -> str:
+    """SQL for the canonical key of a lot from its GTIN-14 and lot columns."""
+    return f"'(01)' || {gtin14} || '(10)' || {lot}"
+
+
+_EDGES = f"""
+create table {SCHEMA}.lot_edges as
+select
+    {lot_key_sql("from_gtin14", "from_lot")} as input_key,
+    {lot_key_sql("to_gtin14", "to_lot")} as output_key,
+    coalesce(transformation_id, event_key) as transformation_id,
+    to_location_id as location_id,
+    sum(allocated_quantity) as quantity,
+    max(uom) as uom,
+    min(link_date) as transformed_date
+from marts.fct_lot_links
+where link_type = 'transformed_into' and from_lot is not null and to_lot is not null
+group by 1, 2, 3, 4
+"""
+
+# Every lot the genealogy knows, as its own ancestor (depth 0), then one generation per step.
+# `union` (not `union all`) drops repeated rows, so commingled paths do not multiply.
+_LINEAGE = f"""
+create table {SCHEMA}.lot_lineage as
+with recursive
+lots as (
+    select {lot_key_sql("from_gtin14", "from_lot")} as lot_key
+    from marts.fct_lot_links where from_lot is not null
+    union
+    select {lot_key_sql("to_gtin14", "to_lot")}
+    from marts.fct_lot_links where to_lot is not null
+),
+steps as (
+    select distinct input_key, output_key from {SCHEMA}.lot_edges
+),
+walk (ancestor_key, descendant_key, depth) as (
+    select lot_key, lot_key, 0 from lots
+    union
+    select walk.ancestor_key, steps.output_key, walk.depth + 1
+    from walk
+    inner join steps on steps.input_key = walk.descendant_key
+    where walk.depth < {MAX_DEPTH}
+)
+select ancestor_key, descendant_key, min(depth) as depth
+from walk
+group by ancestor_key, descendant_key
+order by ancestor_key, descendant_key
+"""
+
+# Lots moved with their code, and pallets shipped under their SSCC only (EPCIS shipping of a
+# plant's pallet) expanded into the lots packed onto them.
+_MOVEMENTS = f"""
+create table {SCHEMA}.lot_movements as
+with packed as (
+    select distinct to_sscc as sscc, from_gtin14 as gtin14, from_lot as lot, allocated_quantity as quantity
+    from marts.fct_lot_links
+    where link_type = 'packed_into' and from_lot is not null and to_sscc is not null
+),
+moves as (
+    select
+        link_id, link_type as movement, source, reference_id,
+        from_gtin14 as gtin14, from_lot as lot, coalesce(to_sscc, from_sscc) as sscc,
+        from_location_id, to_location_id, allocated_quantity as quantity, uom, link_date as movement_date
+    from marts.fct_lot_links
+    where link_type in ('shipped', 'received') and from_lot is not null
+    union all
+    select
+        pallets.link_id, pallets.link_type, pallets.source, pallets.reference_id,
+        packed.gtin14, packed.lot, packed.sscc,
+        pallets.from_location_id, pallets.to_location_id, packed.quantity, pallets.uom, pallets.link_date
+    from marts.fct_lot_links as pallets
+    inner join packed on packed.sscc = coalesce(pallets.from_sscc, pallets.to_sscc)
+    where pallets.link_type = 'shipped' and pallets.from_lot is null
+)
+select {lot_key_sql("gtin14", "lot")} as lot_key, moves.*
+from moves
+order by lot_key, movement_date
+"""
+
+# Which lots are still on a store's shelf: units leave first expired, first out, so the units on
+# hand (the latest stock record) are the lots that expire last. A lot's estimate is what is on hand
+# less the units of the lots expiring after it, between none and all it brought.
+_EXPOSURE = f"""
+create table {SCHEMA}.store_exposure as
+with receipts as (
+    select
+        store_id, gtin, lot, best_before_date,
+        sum(received_qty) as units_received,
+        min(received_date) as first_received_date,
+        max(received_date) as last_received_date
+    from marts.fct_receipts
+    where lot is not null and received_qty > 0
+    group by store_id, gtin, lot, best_before_date
+),
+latest_stock as (
+    select distinct on (store_id, gtin) store_id, gtin, on_hand_qty, snapshot_date
+    from marts.fct_inventory_daily
+    order by store_id, gtin, snapshot_date desc
+),
+ranked as (
+    select
+        receipts.*,
+        latest_stock.snapshot_date as as_of_date,
+        coalesce(latest_stock.on_hand_qty, 0) as on_hand_qty,
+        coalesce(sum(receipts.units_received) over (
+            partition by receipts.store_id, receipts.gtin
+            order by receipts.best_before_date desc nulls last, receipts.last_received_date desc, receipts.lot desc
+            rows between unbounded preceding and 1 preceding
+        ), 0) as units_expiring_later
+    from receipts
+    left join latest_stock on latest_stock.store_id = receipts.store_id and latest_stock.gtin = receipts.gtin
+)
+select
+    {lot_key_sql("lpad(gtin, 14, '0')", "lot")} as lot_key,
+    store_id, gtin, lot, best_before_date, units_received, first_received_date, last_received_date,
+    as_of_date, on_hand_qty,
+    greatest(least(on_hand_qty - units_expiring_later, units_received), 0) as est_units_on_shelf
+from ranked
+order by lot_key, store_id
+"""
+
+_INDEXES = [
+    f"create index lot_edges_input on {SCHEMA}.lot_edges (input_key)",
+    f"create index lot_edges_output on {SCHEMA}.lot_edges (output_key)",
+    f"create index lot_lineage_ancestor on {SCHEMA}.lot_lineage (ancestor_key)",
+    f"create index lot_lineage_descendant on {SCHEMA}.lot_lineage (descendant_key)",
+    f"create index lot_movements_lot on {SCHEMA}.lot_movements (lot_key)",
+    f"create index store_exposure_lot on {SCHEMA}.store_exposure (lot_key)",
+]
+
+TABLES = ("lot_edges", "lot_lineage", "lot_movements", "store_exposure")
+
+
+@dataclass(frozen=True)
+class GenealogySize:
+    lots: int
+    edges: int
+    lineage_pairs: int
+    movements: int
+
+
+def build_genealogy(warehouse: Warehouse | None = None) -> GenealogySize:
+    """Replace ``trace.*`` from the marts, in one transaction (readers see the old or the new)."""
+    w = warehouse or get_warehouse()
+    statements = [f"create schema if not exists {SCHEMA}"]
+    statements += [f"drop table if exists {SCHEMA}.{table}" for table in reversed(TABLES)]
+    statements += [_EDGES, _LINEAGE, _MOVEMENTS, _EXPOSURE, *_INDEXES]
+    w.run_statements(statements)
+    _, rows = w.query(
+        f"select (select count(*) from {SCHEMA}.lot_lineage where depth = 0),"
+        f" (select count(*) from {SCHEMA}.lot_edges),"
+        f" (select count(*) from {SCHEMA}.lot_lineage),"
+        f" (select count(*) from {SCHEMA}.lot_movements)"
+    )
+    size = GenealogySize(*(int(n) for n in rows[0]))
+    log.info(
+        "trace tables rebuilt: %d lots, %d transformation edges, %d lineage pairs, %d movements",
+        size.lots,
+        size.edges,
+        size.lineage_pairs,
+        size.movements,
+    )
+    return size

@@ -1,0 +1,166 @@
+"""The genealogy on a hand-built chain with exact answers: commingling, splitting, relabelling,
+a pallet shipped under its SSCC, a shipment not yet received, first-expired-first-out shelves.
+
+The marts the builder reads are written by hand into a real DuckDB file (only the columns it
+reads), so each expected number below can be checked with a pencil.
+
+    farm F1: lot A (100 kg) ─┐                      ┌─> Y1 (gtin G1) ─ pallet S ─> W ─> store S1
+                             ├─ T1 at plant P ─> X ─┤
+    farm F2: lot B  (50 kg) ─┘    (commingling)     └─> Y2 (gtin G2) ─ T3 relabel ─> Z ─> W ─> S2, S3 (in transit)
+                                                     T2 (splitting)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+from retail_factory.gs1 import with_check_digit
+from retail_factory.traceability.genealogy import build_genealogy
+from retail_factory.traceability.trace import trace_lot
+from retail_factory.warehouse.connections import DuckDBWarehouse
+
+pytestmark = pytest.mark.integration
+
+G_MILK, G1, G2, G3 = (with_check_digit(f"030000000000{n}") for n in range(1, 5))
+F1, F2, P, W, S1, S2, S3 = (f"300000000{n:03d}" for n in range(1, 8))
+D = dt.date(2025, 3, 3)
+
+
+def key(gtin: str, lot: str) -> str:
+    return f"(01){gtin}(10){lot}"
+
+
+LINKS = [
+    # link_type, source, reference, from (gtin14, lot, sscc, location), to (...), quantity, uom, day
+    ("shipped", "epcis", None, (G_MILK, "A", None, F1), (G_MILK, "A", None, P), 100, "KGM", 0),
+    ("shipped", "epcis", None, (G_MILK, "B", None, F2), (G_MILK, "B", None, P), 50, "KGM", 0),
+    ("transformed_into", "epcis", "T1", (G_MILK, "A", None, P), (G1, "X", None, P), 100, "KGM", 1),
+    ("transformed_into", "epcis", "T1", (G_MILK, "B", None, P), (G1, "X", None, P), 50, "KGM", 1),
+    ("transformed_into", "epcis", "T2", (G1, "X", None, P), (G1, "Y1", None, P), 60, "KGM", 2),
+    ("transformed_into", "epcis", "T2", (G1, "X", None, P), (G2, "Y2", None, P), 90, "KGM", 2),
+    ("transformed_into", "epcis", "T3", (G2, "Y2", None, P), (G3, "Z", None, P), 90, "KGM", 3),
+    ("packed_into", "epcis", None, (G1, "Y1", None, P), (G1, "Y1", "S", P), 12, None, 3),
+    ("shipped", "epcis", "DA1", (None, None, "S", P), (None, None, "S", W), 1, None, 3),
+    ("shipped", "producer_deliveries", "DL1", (G3, "Z", "S9", P), (G3, "Z", "S9", W), 30, None, 4),
+    ("shipped", "shipments", "SH1", (G1, "Y1", None, W), (G1, "Y1", "R1", S1), 10, None, 5),
+    ("received", "receipts", "RC1", (G1, "Y1", "R1", W), (G1, "Y1", "R1", S1), 10, None, 6),
+    ("shipped", "shipments", "SH2", (G3, "Z", None, W), (G3, "Z", "R2", S2), 8, None, 5),
+    ("received", "receipts", "RC2", (G3, "Z", "R2", W), (G3, "Z", "R2", S2), 8, None, 6),
+    ("shipped", "shipments", "SH3", (G3, "Z", None, W), (G3, "Z", "R3", S3), 4, None, 6),  # not received yet
+]
+RECEIPTS = [  # store, gtin, lot, received, best before, units
+    (S1, G1[1:], "Y1", 6, 20, 10),
+    (S1, G1[1:], "Q", 7, 25, 5),  # another lot of the same product, expiring later
+    (S2, G3[1:], "Z", 6, 30, 8),
+]
+STOCK = [(S1, G1[1:], 8, 9), (S2, G3[1:], 8, 9)]  # store, gtin, on hand, day
+PLACES = [(F1, "Farm one", "farm"), (F2, "Farm two", "farm"), (P, "Plant", "plant"), (W, "Warehouse", "warehouse")]
+PLACES += [(S1, "Store one", "store"), (S2, "Store two", "store"), (S3, "Store three", "store")]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> DuckDBWarehouse:
+    path = Path(tmp_path_factory.mktemp("genealogy")) / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_lot_links (link_id varchar, link_type varchar, source varchar,"
+            " reference_id varchar, event_key varchar, transformation_id varchar, from_gtin14 varchar,"
+            " from_lot varchar, from_sscc varchar, from_location_id varchar, to_gtin14 varchar, to_lot varchar,"
+            " to_sscc varchar, to_location_id varchar, allocated_quantity decimal(18, 4), uom varchar,"
+            " link_date date)"
+        )
+        for n, (kind, source, ref, f, t, quantity, uom, day) in enumerate(LINKS):
+            transformation = ref if kind == "transformed_into" else None
+            con.execute(
+                "insert into marts.fct_lot_links values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [f"L{n}", kind, source, ref, f"E{n}", transformation, *f, *t, quantity, uom, D + dt.timedelta(day)],
+            )
+        con.execute(
+            "create table marts.fct_receipts (store_id varchar, gtin varchar, lot varchar,"
+            " received_date date, best_before_date date, received_qty integer)"
+        )
+        for store, gtin, lot, received, best_before, units in RECEIPTS:
+            row = [store, gtin, lot, D + dt.timedelta(received), D + dt.timedelta(best_before), units]
+            con.execute("insert into marts.fct_receipts values (?, ?, ?, ?, ?, ?)", row)
+        con.execute(
+            "create table marts.fct_inventory_daily (store_id varchar, gtin varchar, on_hand_qty integer,"
+            " snapshot_date date)"
+        )
+        for store, gtin, on_hand, day in STOCK:
+            con.execute("insert into marts.fct_inventory_daily values (?, ?, ?, ?)", [store, gtin, 99, D])
+            con.execute(
+                "insert into marts.fct_inventory_daily values (?, ?, ?, ?)",
+                [store, gtin, on_hand, D + dt.timedelta(day)],
+            )
+        con.execute(
+            "create table marts.dim_locations (location_id varchar, location_name varchar, location_type varchar)"
+        )
+        con.executemany("insert into marts.dim_locations values (?, ?, ?)", PLACES)
+    w = DuckDBWarehouse(path)
+    build_genealogy(w)
+    return w
+
+
+def test_a_forward_trace_follows_commingling_splitting_relabelling_and_pallets(warehouse) -> None:
+    trace = trace_lot(key(G_MILK, "A"), "forward", warehouse)
+    depths = {lot["lot_key"]: lot["depth"] for lot in trace.lots}
+    assert depths == {key(G_MILK, "A"): 0, key(G1, "X"): 1, key(G1, "Y1"): 2, key(G2, "Y2"): 2, key(G3, "Z"): 3}
+    # The pallet S, shipped under its SSCC only, carried the 12 units of Y1 packed onto it.
+    pallet = [m for m in trace.movements if m["source"] == "epcis" and m["to_type"] == "warehouse"]
+    assert [(m["lot_key"], m["sscc"], float(m["quantity"])) for m in pallet] == [(key(G1, "Y1"), "S", 12.0)]
+    stores = {s["store_id"]: s for s in trace.stores}
+    assert set(stores) == {S1, S2, S3}
+    assert (stores[S1]["status"], stores[S1]["units_received"], stores[S1]["first_received"]) == (
+        "received",
+        10.0,
+        D + dt.timedelta(6),
+    )
+    assert (stores[S2]["status"], stores[S2]["units_received"]) == ("received", 8.0)
+    assert (stores[S3]["status"], stores[S3]["units_shipped"], stores[S3]["units_received"]) == ("in transit", 4.0, 0)
+    assert any(S3 in warning for warning in trace.warnings)
+
+
+def test_units_on_shelf_are_estimated_first_expired_first_out(warehouse) -> None:
+    stores = {s["store_id"]: s for s in trace_lot(key(G1, "X"), "forward", warehouse).stores}
+    # Store one holds 8 units of G1: the 5 of lot Q (expiring last) and 3 of Y1; 7 of Y1 are gone.
+    assert stores[S1]["est_units_on_shelf"] == 3.0 and stores[S1]["stock_as_of"] == D + dt.timedelta(9)
+    assert stores[S2]["est_units_on_shelf"] == 8.0  # all 8 of Z still there
+
+
+def test_a_backward_trace_finds_both_farms_of_a_commingled_lot(warehouse) -> None:
+    trace = trace_lot(key(G3, "Z"), "backward", warehouse)
+    assert {lot["lot_key"] for lot in trace.lots} == {
+        key(G3, "Z"),
+        key(G2, "Y2"),
+        key(G1, "X"),
+        key(G_MILK, "A"),
+        key(G_MILK, "B"),
+    }
+    origins = {(o["location_id"], o["lot_key"], o["quantity"]) for o in trace.origins}
+    assert origins == {(F1, key(G_MILK, "A"), 100.0), (F2, key(G_MILK, "B"), 50.0)}
+    edges = {(e["input_key"], e["output_key"], float(e["quantity"])) for e in trace.transformations}
+    assert (key(G1, "X"), key(G2, "Y2"), 90.0) in edges and (key(G1, "X"), key(G1, "Y1"), 60.0) not in edges
+    assert trace.warnings == []
+
+
+def test_a_lot_nothing_was_made_from_traces_back_to_itself(warehouse) -> None:
+    trace = trace_lot(key(G_MILK, "B"), "backward", warehouse)
+    assert [lot["lot_key"] for lot in trace.lots] == [key(G_MILK, "B")] and trace.transformations == []
+    assert [(o["location_id"], o["location_type"]) for o in trace.origins] == [(F2, "farm")]
+
+
+def test_rebuilding_changes_nothing(warehouse) -> None:
+    def tables() -> list:
+        with warehouse.session() as query:
+            return [
+                query(f"select * from trace.{t} order by all")[1]
+                for t in ("lot_edges", "lot_lineage", "lot_movements", "store_exposure")
+            ]
+
+    before = tables()
+    build_genealogy(warehouse)
+    assert tables() == before
