@@ -220,6 +220,10 @@ def _trace_text(trace) -> str:
     columns = ["movement_date", "movement", "lot_key", "quantity", "from_name", "to_name", "reference_id"]
     lines += ["", "movements:", table(trace.movements, columns)]
     lines += ["", "warnings:", *(f"  {warning}" for warning in trace.warnings)] if trace.warnings else []
+    issues = [
+        f"  {i['severity']} {i['issue_type']} {i['lot_key']} at {i['location_id']}: {i['detail']}" for i in trace.issues
+    ]
+    lines += ["", "consistency issues (trace.consistency_issues):", *issues] if issues else []
     return "\n".join(lines)
 
 
@@ -230,7 +234,8 @@ def cmd_trace_lots(args: argparse.Namespace) -> int:
     size = build_genealogy()
     print(
         f"trace tables rebuilt: {size.lots:,} lots, {size.edges:,} transformation edges, "
-        f"{size.lineage_pairs:,} lineage pairs, {size.movements:,} movements"
+        f"{size.lineage_pairs:,} lineage pairs, {size.movements:,} movements; consistency issues: "
+        + (", ".join(f"{kind} {n}" for kind, n in size.issues.items()) or "none")
     )
     return 0
 

@@ -50,11 +50,19 @@ LINKS = [
     ("shipped", "shipments", "SH2", (G3, "Z", None, W), (G3, "Z", "R2", S2), 8, None, 5),
     ("received", "receipts", "RC2", (G3, "Z", "R2", W), (G3, "Z", "R2", S2), 8, None, 6),
     ("shipped", "shipments", "SH3", (G3, "Z", None, W), (G3, "Z", "R3", S3), 4, None, 6),  # not received yet
+    # What does not add up, apart from the chain above: a lot used where it never arrived and made
+    # into three times its mass (T9), and two lots made from each other (a cycle).
+    ("transformed_into", "epcis", "T9", (G_MILK, "K", None, P), (G1, "KK", None, P), 10, "KGM", 2),
+    ("transformed_into", "epcis", "T10", (G1, "C1", None, P), (G2, "C2", None, P), 5, "KGM", 2),
+    ("transformed_into", "epcis", "T11", (G2, "C2", None, P), (G1, "C1", None, P), 5, "KGM", 3),
+    ("shipped", "epcis", None, (G_MILK, "K", None, F1), (G_MILK, "K", None, P), 10, "KGM", 5),  # after T9
+    ("transformed_into", "epcis", "T12", (G_MILK, "N", None, P), (G2, "NN", None, P), 4, "KGM", 2),  # N never came
 ]
-RECEIPTS = [  # store, gtin, lot, received, best before, units
-    (S1, G1[1:], "Y1", 6, 20, 10),
-    (S1, G1[1:], "Q", 7, 25, 5),  # another lot of the same product, expiring later
-    (S2, G3[1:], "Z", 6, 30, 8),
+EVENTS = [("T9", "input", 10, "KGM", G_MILK[1:]), ("T9", "output", 30, "EA", G1[1:])]  # 30 × 1 kg from 10 kg
+RECEIPTS = [  # store, gtin, lot, received, best before, units received, units shipped
+    (S1, G1[1:], "Y1", 6, 20, 10, 10),
+    (S1, G1[1:], "Q", 7, 25, 5, 6),  # another lot of the same product, expiring later; one unit short
+    (S2, G3[1:], "Z", 6, 30, 8, 8),
 ]
 STOCK = [(S1, G1[1:], 8, 9), (S2, G3[1:], 8, 9)]  # store, gtin, on hand, day
 PLACES = [(F1, "Farm one", "farm"), (F2, "Farm two", "farm"), (P, "Plant", "plant"), (W, "Warehouse", "warehouse")]
@@ -73,19 +81,32 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> DuckDBWarehouse:
             " to_sscc varchar, to_location_id varchar, allocated_quantity decimal(18, 4), uom varchar,"
             " link_date date)"
         )
-        for n, (kind, source, ref, f, t, quantity, uom, day) in enumerate(LINKS):
+        for n, (kind, source, ref, f, t, quantity, uom, offset) in enumerate(LINKS):
+            day = D + dt.timedelta(offset)
             transformation = ref if kind == "transformed_into" else None
             con.execute(
                 "insert into marts.fct_lot_links values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [f"L{n}", kind, source, ref, f"E{n}", transformation, *f, *t, quantity, uom, D + dt.timedelta(day)],
+                [f"L{n}", kind, source, ref, transformation or f"E{n}", transformation, *f, *t, quantity, uom, day],
             )
         con.execute(
-            "create table marts.fct_receipts (store_id varchar, gtin varchar, lot varchar,"
-            " received_date date, best_before_date date, received_qty integer)"
+            "create table marts.fct_receipts (receipt_id varchar, shipment_id varchar, store_id varchar,"
+            " gtin varchar, lot varchar, received_date date, best_before_date date, received_qty integer,"
+            " shipped_qty integer, quantity_gap integer)"
         )
-        for store, gtin, lot, received, best_before, units in RECEIPTS:
-            row = [store, gtin, lot, D + dt.timedelta(received), D + dt.timedelta(best_before), units]
-            con.execute("insert into marts.fct_receipts values (?, ?, ?, ?, ?, ?)", row)
+        for n, (store, gtin, lot, received, best_before, units, shipped) in enumerate(RECEIPTS):
+            row = [f"RC{n}", f"SH{n}", store, gtin, lot, D + dt.timedelta(received), D + dt.timedelta(best_before)]
+            con.execute(
+                "insert into marts.fct_receipts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [*row, units, shipped, units - shipped],
+            )
+        con.execute(
+            "create table marts.fct_lot_events (event_key varchar, role varchar, quantity decimal(18, 4),"
+            " uom varchar, gtin varchar, event_type varchar, is_cancelled boolean)"
+        )
+        for event in EVENTS:
+            con.execute("insert into marts.fct_lot_events values (?, ?, ?, ?, ?, 'TransformationEvent', false)", event)
+        con.execute("create table marts.dim_products (gtin varchar, category varchar, net_content decimal(10, 2))")
+        con.execute("insert into marts.dim_products values (?, 'dairy', 1000)", [G1[1:]])
         con.execute(
             "create table marts.fct_inventory_daily (store_id varchar, gtin varchar, on_hand_qty integer,"
             " snapshot_date date)"
@@ -164,3 +185,25 @@ def test_rebuilding_changes_nothing(warehouse) -> None:
     before = tables()
     build_genealogy(warehouse)
     assert tables() == before
+
+
+def test_what_does_not_add_up_is_reported_with_a_reason(warehouse) -> None:
+    with warehouse.session() as query:
+        _, rows = query("select issue_type, severity, lot_key, location_id, detail from trace.consistency_issues")
+    issues = {(kind, lot): (severity, place, detail) for kind, severity, lot, place, detail in rows}
+    assert set(issues) == {
+        ("mass_balance", key(G1, "KK")),
+        ("consumed_before_received", key(G_MILK, "K")),
+        ("used_never_received", key(G_MILK, "N")),
+        ("quantity_mismatch", key(G1, "Q")),
+        ("cycle", key(G1, "C1")),
+        ("cycle", key(G2, "C2")),
+    }
+    assert issues[("mass_balance", key(G1, "KK"))][0] == "critical"
+    assert "30.0 kg from 10.0 kg" in issues[("mass_balance", key(G1, "KK"))][2]
+    assert issues[("quantity_mismatch", key(G1, "Q"))][1:] == (S1, "received 5 of 6 shipped in SH1")
+    assert issues[("consumed_before_received", key(G_MILK, "K"))][1] == P
+    # A trace names the issues of the lots it shows; the cycle does not keep it from ending.
+    trace = trace_lot(key(G1, "C1"), "forward", warehouse)
+    assert {lot["lot_key"] for lot in trace.lots} == {key(G1, "C1"), key(G2, "C2")}
+    assert {i["issue_type"] for i in trace.issues} == {"cycle"}

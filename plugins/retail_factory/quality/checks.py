@@ -20,6 +20,9 @@ def _run_date(date_column: str) -> str:
 
 # The chain closes on 1 January, 1 May and 25 December (month * 100 + day): no volume to judge.
 CLOSED_DAYS = (101, 501, 1225)
+# Output mass per input mass a process can reach: bread holds water; milk and fruit only lose.
+MAX_YIELD_BY_CATEGORY = {"bakery": 1.6}
+DEFAULT_MAX_YIELD = 1.0
 
 
 def _is_closed(date_expression: str) -> str:
@@ -146,7 +149,9 @@ order by abs(checked.stock_equation_gap) desc
 """.strip()
 
 
-def transformation_mass_balance(max_yield_by_category: Mapping[str, float], default_max_yield: float) -> str:
+def transformation_mass_balance(
+    max_yield_by_category: Mapping[str, float] = MAX_YIELD_BY_CATEGORY, default_max_yield: float = DEFAULT_MAX_YIELD
+) -> str:
     """Transformations whose output mass is above input mass × the maximum yield of the process.
 
     Inputs are counted in kilograms or litres (a litre of milk as a kilogram); outputs are units,

@@ -44,9 +44,6 @@ CURATED_GATE = "curated_gate"
 # Bad rows are rejected one by one in staging; the gate fails when they stop being exceptions.
 MAX_BAD_SHARE = 0.01
 MAX_REJECT_SHARE = 0.05
-# Output mass per input mass a process can reach: bread holds water; milk and fruit only lose.
-MAX_YIELD_BY_CATEGORY = {"bakery": 1.6}
-DEFAULT_MAX_YIELD = 1.0
 
 # Entities the stockout forecast cannot do without: a thin or stale delivery blocks the chain.
 ESSENTIAL_ENTITIES = {("retail", "pos"), ("retail", "stock"), ("retail", "stores"), ("retail", "products")}
@@ -297,7 +294,7 @@ def curated_suites() -> list[SuiteSpec]:
             [
                 *_not_null("event_key", "event_type"),
                 ExpectTransformationMassBalance(
-                    unexpected_rows_query=checks.transformation_mass_balance(MAX_YIELD_BY_CATEGORY, DEFAULT_MAX_YIELD),
+                    unexpected_rows_query=checks.transformation_mass_balance(),
                     description="a transformation's output mass is at most its input mass x the maximum yield",
                     severity=CRITICAL,
                 ),

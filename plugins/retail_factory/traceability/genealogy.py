@@ -13,6 +13,8 @@ replaced whole in one transaction: re-running it for the same data gives the sam
   shipped under its SSCC alone moves the lots packed onto it (its contents follow it).
 * ``trace.store_exposure`` — per lot and store: units received, when, and an estimate of the
   units still on the shelf (first expired, first out, against the latest stock record).
+* ``trace.consistency_issues`` — what does not add up (mass balance, lots used before or without
+  being received, quantity mismatches, cycles), one row per issue with a reason.
 
 Lots are keyed by their GS1 element string, ``(01)<GTIN-14>(10)<lot>``: the key
 ``traceability.identifiers`` gives any URN or Digital Link of the same lot.
@@ -25,7 +27,7 @@ few ancestors and descendants) and turns a trace at any depth into one indexed l
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from retail_factory.warehouse.connections import Warehouse, get_warehouse
 
@@ -156,6 +158,75 @@ from ranked
 order by lot_key, store_id
 """
 
+
+def _consistency_sql() -> str:
+    """What does not add up in the genealogy, one row per issue: reported, never hidden or fixed.
+
+    mass_balance: a transformation made more than its inputs allow (the curated gate's rule, over
+    the whole history). consumed_before_received: a lot used at a place before any shipment of it
+    there is recorded. used_never_received: used where no shipment of it ever arrived (its origin
+    is unknown). quantity_mismatch: a store received more or fewer units than were shipped.
+    cycle: a lot that is, through transformations, its own ancestor.
+    """
+    from retail_factory.quality.checks import transformation_mass_balance
+
+    mass_balance = transformation_mass_balance().replace("{batch}", "marts.fct_lot_events")
+    return f"""
+create table {SCHEMA}.consistency_issues as
+with mass_balance as ({mass_balance}),
+arrivals as (
+    select lot_key, to_location_id as location_id, min(movement_date) as first_arrival
+    from {SCHEMA}.lot_movements
+    group by lot_key, to_location_id
+),
+inputs as (
+    select input_key as lot_key, location_id, min(transformed_date) as first_used, min(transformation_id) as used_in
+    from {SCHEMA}.lot_edges
+    where input_key not in (select output_key from {SCHEMA}.lot_edges)
+    group by input_key, location_id
+)
+select distinct
+    'mass_balance' as issue_type, 'critical' as severity, {lot_key_sql("links.to_gtin14", "links.to_lot")} as lot_key,
+    links.to_location_id as location_id, mass_balance.event_key as reference_id, links.link_date as issue_date,
+    'output ' || cast(round(mass_balance.output_kg, 1) as varchar) || ' kg from '
+        || cast(round(mass_balance.input_kg, 1) as varchar) || ' kg of input (yield '
+        || cast(mass_balance.observed_yield as varchar) || ', at most ' || cast(mass_balance.max_yield as varchar)
+        || ')' as detail
+from mass_balance
+inner join marts.fct_lot_links as links
+    on links.event_key = mass_balance.event_key and links.link_type = 'transformed_into' and links.to_lot is not null
+union all
+select
+    'consumed_before_received', 'warning', inputs.lot_key, inputs.location_id, inputs.used_in, inputs.first_used,
+    'used on ' || cast(inputs.first_used as varchar) || ', first shipment there recorded on '
+        || cast(arrivals.first_arrival as varchar)
+from inputs
+inner join arrivals on arrivals.lot_key = inputs.lot_key and arrivals.location_id = inputs.location_id
+where arrivals.first_arrival > inputs.first_used
+union all
+select
+    'used_never_received', 'warning', inputs.lot_key, inputs.location_id, inputs.used_in, inputs.first_used,
+    'used on ' || cast(inputs.first_used as varchar) || ' where no shipment of it is recorded: origin unknown'
+from inputs
+left join arrivals on arrivals.lot_key = inputs.lot_key and arrivals.location_id = inputs.location_id
+where arrivals.lot_key is null
+union all
+select
+    'quantity_mismatch', 'warning', {lot_key_sql("lpad(gtin, 14, '0')", "lot")}, store_id, receipt_id, received_date,
+    'received ' || cast(received_qty as varchar) || ' of ' || cast(shipped_qty as varchar) || ' shipped in '
+        || shipment_id
+from marts.fct_receipts
+where lot is not null and quantity_gap <> 0
+union all
+select distinct
+    'cycle', 'critical', edges.input_key, edges.location_id, edges.transformation_id, edges.transformed_date,
+    'made, through transformations, from itself: ' || edges.output_key || ' leads back to it'
+from {SCHEMA}.lot_edges as edges
+inner join {SCHEMA}.lot_lineage as back
+    on back.ancestor_key = edges.output_key and back.descendant_key = edges.input_key
+"""
+
+
 _INDEXES = [
     f"create index lot_edges_input on {SCHEMA}.lot_edges (input_key)",
     f"create index lot_edges_output on {SCHEMA}.lot_edges (output_key)",
@@ -163,9 +234,10 @@ _INDEXES = [
     f"create index lot_lineage_descendant on {SCHEMA}.lot_lineage (descendant_key)",
     f"create index lot_movements_lot on {SCHEMA}.lot_movements (lot_key)",
     f"create index store_exposure_lot on {SCHEMA}.store_exposure (lot_key)",
+    f"create index consistency_issues_lot on {SCHEMA}.consistency_issues (lot_key)",
 ]
 
-TABLES = ("lot_edges", "lot_lineage", "lot_movements", "store_exposure")
+TABLES = ("lot_edges", "lot_lineage", "lot_movements", "store_exposure", "consistency_issues")
 
 
 @dataclass(frozen=True)
@@ -174,6 +246,7 @@ class GenealogySize:
     edges: int
     lineage_pairs: int
     movements: int
+    issues: dict[str, int] = field(default_factory=dict)  # consistency issues by type
 
 
 def build_genealogy(warehouse: Warehouse | None = None) -> GenealogySize:
@@ -181,7 +254,7 @@ def build_genealogy(warehouse: Warehouse | None = None) -> GenealogySize:
     w = warehouse or get_warehouse()
     statements = [f"create schema if not exists {SCHEMA}"]
     statements += [f"drop table if exists {SCHEMA}.{table}" for table in reversed(TABLES)]
-    statements += [_EDGES, _LINEAGE, _MOVEMENTS, _EXPOSURE, *_INDEXES]
+    statements += [_EDGES, _LINEAGE, _MOVEMENTS, _EXPOSURE, _consistency_sql(), *_INDEXES]
     w.run_statements(statements)
     _, rows = w.query(
         f"select (select count(*) from {SCHEMA}.lot_lineage where depth = 0),"
@@ -189,12 +262,9 @@ def build_genealogy(warehouse: Warehouse | None = None) -> GenealogySize:
         f" (select count(*) from {SCHEMA}.lot_lineage),"
         f" (select count(*) from {SCHEMA}.lot_movements)"
     )
-    size = GenealogySize(*(int(n) for n in rows[0]))
-    log.info(
-        "trace tables rebuilt: %d lots, %d transformation edges, %d lineage pairs, %d movements",
-        size.lots,
-        size.edges,
-        size.lineage_pairs,
-        size.movements,
-    )
+    _, issues = w.query(f"select issue_type, count(*) from {SCHEMA}.consistency_issues group by 1 order by 1")
+    size = GenealogySize(*(int(n) for n in rows[0]), issues={kind: int(n) for kind, n in issues})
+    log.info("trace tables rebuilt: %s", size)
+    for kind, count in size.issues.items():
+        log.warning("genealogy consistency: %d %s issue(s), listed in %s.consistency_issues", count, kind, SCHEMA)
     return size

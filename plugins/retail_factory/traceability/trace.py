@@ -32,6 +32,7 @@ class Trace:
     stores: list[dict[str, Any]] = field(default_factory=list)  # forward: stores reached
     origins: list[dict[str, Any]] = field(default_factory=list)  # backward: where the lots came from
     warnings: list[str] = field(default_factory=list)  # what the data cannot tell (completeness)
+    issues: list[dict[str, Any]] = field(default_factory=list)  # trace.consistency_issues of these lots
     exposure: list[dict[str, Any]] = field(default_factory=list, repr=False)  # read with the trace
 
     def to_dict(self) -> dict[str, Any]:
@@ -101,6 +102,12 @@ def _read_trace(query: Query, key: str, identifier: Identifier, direction: Direc
         f" left join marts.dim_locations as target on target.location_id = m.to_location_id"
         f" where m.lot_key in ({marks})"
         f" order by m.movement_date, m.lot_key, m.movement desc, m.reference_id",
+        keys,
+    )
+    trace.issues = _rows(
+        query,
+        f"select issue_type, severity, lot_key, location_id, reference_id, issue_date, detail"
+        f" from {SCHEMA}.consistency_issues where lot_key in ({marks}) order by issue_date, issue_type, lot_key",
         keys,
     )
     if direction == "forward":
