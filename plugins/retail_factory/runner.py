@@ -107,12 +107,13 @@ def _asset_events(run_id: str, dag_id: str) -> list[dict[str, Any]]:
     return [{"asset": name, "partition_key": key, "extra": extra} for name, key, extra in rows]
 
 
-def run_dag(dag: Any, day: dt.date, log_path: Path) -> DagRunResult:
+def run_dag(dag: Any, day: dt.date, log_path: Path, conf: dict[str, Any] | None = None) -> DagRunResult:
+    """One run of ``dag`` for ``day`` through ``dag.test()``; ``conf`` sets its params (a triggered run)."""
     import pendulum
 
     logical_date = pendulum.datetime(day.year, day.month, day.day, tz=get_settings().timezone)
     with output_to(log_path):
-        dag_run = dag.test(logical_date=logical_date)
+        dag_run = dag.test(logical_date=logical_date, run_conf=conf)
     failed = [ti.task_id for ti in dag_run.get_task_instances() if ti.state not in ("success", "skipped")]
     return DagRunResult(
         dag.dag_id, day, str(dag_run.state), dag_run.run_id, failed, _asset_events(dag_run.run_id, dag.dag_id)

@@ -130,3 +130,27 @@ def test_transform_shows_a_task_per_dbt_model_and_its_tests_and_serialises_wareh
     writers.append(dag.get_task("dbt.dbt_producer_watcher"))
     assert all(t.pool == "warehouse" for t in writers)
     assert dag.get_task("load_raw").downstream_task_ids  # load → dbt → export
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("reason", "x"), ("direction", "sideways"), ("gtin", "12ab"), ("recall_id", "a/b"), ("lots", [""])],
+)
+def test_the_recall_form_refuses_bad_params(dag_bag, name: str, value) -> None:
+    from airflow.sdk.exceptions import ParamValidationError
+
+    with pytest.raises(ParamValidationError):
+        dag_bag.dags["recall"].params.get_param(name).resolve(value)
+
+
+def test_the_recall_is_triggered_by_a_person_and_trace_lots_by_curated_traceability(dag_bag) -> None:
+    from airflow.timetables.simple import PartitionedAssetTimetable
+
+    recall = dag_bag.dags["recall"]
+    assert type(recall.timetable).__name__ == "NullTimetable" and recall.tags and recall.doc_md and len(recall.doc_md) > 200
+    assert recall.params.get_param("reason").resolve("Listeria found") == "Listeria found"
+    # No retry: a refused request or an unknown lot is not fixed by trying again.
+    assert [(t.task_id, t.owner, t.retries) for t in recall.tasks] == [("write_recall_report", "data-engineering", 0)]
+    trace_lots = dag_bag.dags["trace_lots"]
+    assert isinstance(trace_lots.timetable, PartitionedAssetTimetable)
+    assert "curated_traceability" in repr(trace_lots.timetable.asset_condition)

@@ -79,13 +79,13 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> DuckDBWarehouse:
             " reference_id varchar, event_key varchar, transformation_id varchar, from_gtin14 varchar,"
             " from_lot varchar, from_sscc varchar, from_location_id varchar, to_gtin14 varchar, to_lot varchar,"
             " to_sscc varchar, to_location_id varchar, allocated_quantity decimal(18, 4), uom varchar,"
-            " link_date date)"
+            " link_date date, event_at timestamp)"
         )
         for n, (kind, source, ref, f, t, quantity, uom, offset) in enumerate(LINKS):
             day = D + dt.timedelta(offset)
             transformation = ref if kind == "transformed_into" else None
             con.execute(
-                "insert into marts.fct_lot_links values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into marts.fct_lot_links values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)",
                 [f"L{n}", kind, source, ref, transformation or f"E{n}", transformation, *f, *t, quantity, uom, day],
             )
         con.execute(

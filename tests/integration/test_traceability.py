@@ -158,3 +158,68 @@ def test_the_command_line_answers_in_table_json_and_csv(genealogy) -> None:
     assert {s["store_id"] for s in as_json[0]["stores"]} >= stores
     assert as_csv.splitlines()[0].startswith("lot_key,movement,movement_date") and len(as_csv.splitlines()) > 2
     assert missing.returncode == 1 and "no lot (01)03101285000093(10)NOPE" in missing.stderr
+
+
+def _recall(airflow_db: Path, tmp_path: Path, conf: dict) -> tuple:
+    from retail_factory.runner import load_dags, run_dag
+
+    dag = load_dags(("recall",))["recall"]
+    return run_dag(dag, DAYS[-1], tmp_path / "recall.log", conf), tmp_path / "recall.log"
+
+
+def _files(service, prefix: str) -> dict[str, bytes]:
+    client = service.get_container_client("reports")
+    return {b.name.removeprefix(prefix): client.download_blob(b.name).readall() for b in client.list_blobs(prefix)}
+
+
+def test_a_recall_writes_the_spreadsheet_the_epcis_events_and_a_summary(genealogy, airflow_db, tmp_path) -> None:
+    import io
+
+    from retail_factory.sources.contracts.epcis_format import epcis_validator
+
+    truth, _, _ = genealogy
+    key = next(k for k in truth.materials if len(truth.stores_reached(k)) >= 2)
+    conf = {"reason": "Listeria in a farm's lot", "lots": [parse_identifier(key).digital_link()], "recall_id": "t-1"}
+    result, _ = _recall(airflow_db, tmp_path, conf)
+    assert result.ok, result.failed_tasks
+    service = blob_service()
+    files = _files(service, "recalls/t-1/")
+    assert set(files) == {"summary.md", "summary.json", "tracking_events.csv", "tracking_events.xlsx", "epcis.jsonld"}
+    summary = json.loads(files["summary.json"])
+    assert {s["store_id"] for s in summary["stores_to_alert"] if s["status"] == "received"} == truth.stores_reached(key)
+    assert summary["lots_asked"] == [key] and "Listeria" in files["summary.md"].decode()
+    sheet = pd.read_csv(io.BytesIO(files["tracking_events.csv"]), dtype=str)
+    assert (
+        list(sheet.columns)[:3] == ["traceability_lot_code", "gtin", "lot"] and len(sheet) == summary["tracking_events"]
+    )
+    assert {"Shipping", "Receiving", "Transformation"} <= set(sheet["event_type"])
+    assert sheet["ship_to_gln"].isin(truth.stores_reached(key)).any()
+    workbook = pd.read_excel(io.BytesIO(files["tracking_events.xlsx"]), dtype=str)
+    assert list(workbook.columns) == list(sheet.columns)
+    assert workbook["traceability_lot_code"].tolist() == sheet["traceability_lot_code"].tolist()
+    document = json.loads(files["epcis.jsonld"])
+    assert list(epcis_validator().iter_errors(document)) == []
+    types = {e["type"] for e in document["epcisBody"]["eventList"]}
+    assert {"TransformationEvent", "ObjectEvent"} <= types and summary["epcis_events"] == len(
+        document["epcisBody"]["eventList"]
+    )
+
+    again, _ = _recall(airflow_db, tmp_path, conf)  # the same request replaces the same reports with the same bytes
+    assert again.ok and {n: d for n, d in _files(service, "recalls/t-1/").items() if n != "tracking_events.xlsx"} == {
+        n: d for n, d in files.items() if n != "tracking_events.xlsx"
+    }
+
+
+def test_a_refused_recall_says_why_and_writes_nothing(genealogy, airflow_db, tmp_path, capsys, caplog) -> None:
+    def said(log: Path) -> str:  # wherever pytest sent the task's log
+        return capsys.readouterr().out + caplog.text + log.read_text(errors="replace")
+
+    conf = {"reason": "Bad lot", "lots": ["(01)03101285000093(10)NOPE"], "recall_id": "t-2"}
+    result, log = _recall(airflow_db, tmp_path, conf)
+    assert not result.ok and result.failed_tasks == ["write_recall_report"]
+    assert "no lot (01)03101285000093(10)NOPE in the genealogy" in said(log)
+    assert _files(blob_service(), "recalls/t-2/") == {}
+    conf = {"reason": "Mixed", "lots": ["urn:epc:id:sscc:4012345.0000000001"], "recall_id": "t-3"}
+    result, log = _recall(airflow_db, tmp_path, conf)
+    assert not result.ok and "names a pallet, not a lot" in said(log)
+    assert _files(blob_service(), "recalls/t-3/") == {}

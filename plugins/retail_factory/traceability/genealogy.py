@@ -97,14 +97,14 @@ with packed as (
 ),
 moves as (
     select
-        link_id, link_type as movement, source, reference_id,
+        link_id, link_type as movement, source, reference_id, event_key, event_at,
         from_gtin14 as gtin14, from_lot as lot, coalesce(to_sscc, from_sscc) as sscc,
         from_location_id, to_location_id, allocated_quantity as quantity, uom, link_date as movement_date
     from marts.fct_lot_links
     where link_type in ('shipped', 'received') and from_lot is not null
     union all
     select
-        pallets.link_id, pallets.link_type, pallets.source, pallets.reference_id,
+        pallets.link_id, pallets.link_type, pallets.source, pallets.reference_id, pallets.event_key, pallets.event_at,
         packed.gtin14, packed.lot, packed.sscc,
         pallets.from_location_id, pallets.to_location_id, packed.quantity, pallets.uom, pallets.link_date
     from marts.fct_lot_links as pallets

@@ -95,6 +95,7 @@ def _read_trace(query: Query, key: str, identifier: Identifier, direction: Direc
     trace.movements = _rows(
         query,
         f"select m.lot_key, m.movement, m.source, m.reference_id, m.sscc, m.movement_date, m.quantity, m.uom,"
+        f" m.link_id, m.event_key, m.event_at,"
         f" m.from_location_id, source_place.location_name as from_name, source_place.location_type as from_type,"
         f" m.to_location_id, target.location_name as to_name, target.location_type as to_type"
         f" from {SCHEMA}.lot_movements as m"
