@@ -147,7 +147,12 @@ def test_the_recall_is_triggered_by_a_person_and_trace_lots_by_curated_traceabil
     from airflow.timetables.simple import PartitionedAssetTimetable
 
     recall = dag_bag.dags["recall"]
-    assert type(recall.timetable).__name__ == "NullTimetable" and recall.tags and recall.doc_md and len(recall.doc_md) > 200
+    assert (
+        type(recall.timetable).__name__ == "NullTimetable"
+        and recall.tags
+        and recall.doc_md
+        and len(recall.doc_md) > 200
+    )
     assert recall.params.get_param("reason").resolve("Listeria found") == "Listeria found"
     # No retry: a refused request or an unknown lot is not fixed by trying again.
     assert [(t.task_id, t.owner, t.retries) for t in recall.tasks] == [("write_recall_report", "data-engineering", 0)]

@@ -20,7 +20,7 @@ import pytest
 from retail_factory.storage import blob_service
 from retail_factory.traceability.genealogy import build_genealogy
 from retail_factory.traceability.identifiers import parse_identifier
-from retail_factory.traceability.trace import LotNotFoundError, trace_lot
+from retail_factory.traceability.trace import LotNotFoundError, lots_on_shelf, trace_lot
 
 from tests.conftest import SIM_START, _simulate
 from tests.integration.warehouse_helpers import build, empty_containers, environment, land_and_load
@@ -54,6 +54,7 @@ class Truth:
         for gtin, lot, source in zip(to_plant["gtin"], to_plant["lot"], to_plant["from_gln"], strict=True):
             self.sources[_key(gtin, lot)].add(str(source))
         to_store = flows[flows["step"] == "to_store"]
+        self.receipts = to_store[["date", "to_gln", "gtin", "lot"]].astype(str)
         self.stores: dict[str, set[str]] = defaultdict(set)
         for gtin, lot, store in zip(to_store["gtin"], to_store["lot"], to_store["to_gln"], strict=True):
             self.stores[_key(gtin, lot)].add(str(store))
@@ -123,6 +124,17 @@ def test_a_backward_trace_finds_every_lot_a_product_was_made_from_and_where_it_c
                 assert not found and any(root in warning for warning in trace.warnings), (root, trace.warnings)
         assert {o["location_type"] for o in trace.origins} <= {"farm", "mill", "cooperative"}
     assert with_origin >= SAMPLE // 2
+
+
+def test_the_lots_of_a_product_on_a_store_shelf_are_lots_the_store_received(genealogy) -> None:
+    truth, _, _ = genealogy
+    store, gtin = truth.receipts.iloc[len(truth.receipts) // 2][["to_gln", "gtin"]]
+    day = DAYS[-1]
+    lots = lots_on_shelf(gtin, store, day)
+    mine = truth.receipts[(truth.receipts["to_gln"] == store) & (truth.receipts["gtin"] == gtin)]
+    received = {_key(gtin, lot) for lot, date in zip(mine["lot"], mine["date"], strict=True) if date <= str(day)}
+    assert lots and set(lots) <= received
+    assert lots_on_shelf(gtin, store, DAYS[0] - dt.timedelta(days=1)) == []  # nothing received before the data
 
 
 def test_a_lot_is_traced_whatever_its_spelling(genealogy) -> None:
