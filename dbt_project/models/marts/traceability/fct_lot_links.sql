@@ -4,6 +4,10 @@
         incremental_strategy='delete+insert',
         unique_key='link_id',
         on_schema_change='fail',
+        post_hook=[
+            "delete from {{ this }} where event_key in
+                (select event_key from {{ ref('int_epcis_events_enriched') }} where is_cancelled)"
+        ],
     )
 }}
 
@@ -16,7 +20,9 @@
                         producer → warehouse on the producer's SSCC; shipments: warehouse →
                         store on the roll cage's SSCC)
       received          the store booked the lot in (receipts: warehouse → store)
-    Rebuilt by ingest date; a transformation's links carry the latest ingest date of its events. -#}
+    Rebuilt by ingest date; a transformation's links carry the latest ingest date of its events.
+    An event declared erroneous (EPCIS errorDeclaration, delivered any day later) no longer
+    counts: the post-hook removes its links, which delete+insert on link_id would keep. -#}
 with
 
 int_lot_links_transformed as (
