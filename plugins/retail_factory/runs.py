@@ -34,3 +34,15 @@ def business_date(context: dict[str, Any]) -> dt.date:
         "this run has no business date: trigger it with a partition key, a logical date or the 'date' "
         "parameter (YYYY-MM-DD)"
     )
+
+
+def date_param(what: str) -> Any:
+    """The ``date`` parameter of every dated DAG, so a person can run it for a business date."""
+    from airflow.sdk import Param
+
+    return Param(
+        None,
+        type=["null", "string"],
+        format="date",
+        description=f"Business date {what} (YYYY-MM-DD); defaults to the run's partition.",
+    )

@@ -12,10 +12,11 @@ import logging
 from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, CronPartitionTimetable, Param, dag, task
+from airflow.sdk import DAG, CronPartitionTimetable, dag, task
 
 from retail_factory.assets import RAW_ASSETS
 from retail_factory.config import get_settings
+from retail_factory.runs import date_param
 from retail_factory.sources.contracts import contracts_of
 
 log = logging.getLogger(__name__)
@@ -113,14 +114,7 @@ def landing_dag(domain: str, doc_md: str | None = None) -> DAG:
         tags=["landing", domain],
         default_args=DEFAULT_ARGS,
         doc_md=doc_md,
-        params={
-            "date": Param(
-                None,
-                type=["null", "string"],
-                format="date",
-                description="Business date to land (YYYY-MM-DD); defaults to the run's partition.",
-            )
-        },
+        params={"date": date_param("to land")},
     )
     def landing() -> None:
         entity_tasks = [

@@ -14,6 +14,7 @@ from airflow.timetables.simple import PartitionedAssetTimetable
 
 from retail_factory.assets import CURATED_ASSETS
 from retail_factory.config import WAREHOUSE_POOL, get_settings
+from retail_factory.runs import date_param
 
 log = logging.getLogger(__name__)
 
@@ -46,14 +47,7 @@ def trace_lots_dag(doc_md: str | None = None) -> DAG:
         tags=["traceability", "warehouse"],
         default_args=DEFAULT_ARGS,
         doc_md=doc_md,
-        params={
-            "date": Param(
-                None,
-                type=["null", "string"],
-                format="date",
-                description="Business date the refresh is for (YYYY-MM-DD); defaults to the run's partition.",
-            )
-        },
+        params={"date": date_param("the refresh is for")},
     )
     def trace_lots() -> None:
         refresh_genealogy()

@@ -16,12 +16,13 @@ import logging
 from typing import Any
 
 import pendulum
-from airflow.sdk import DAG, Param, dag, task
+from airflow.sdk import DAG, dag, task
 from airflow.timetables.simple import PartitionedAssetTimetable
 
 from retail_factory.assets import CURATED_ASSETS, RAW_ASSETS
 from retail_factory.config import DOMAINS, WAREHOUSE_POOL, get_settings
 from retail_factory.quality.tasks import curated_gate, raw_gate
+from retail_factory.runs import date_param
 
 log = logging.getLogger(__name__)
 
@@ -148,14 +149,7 @@ def transform_dag(doc_md: str | None = None) -> DAG:
         tags=["transform", "dbt", "warehouse"],
         default_args=DEFAULT_ARGS,
         doc_md=doc_md,
-        params={
-            "date": Param(
-                None,
-                type=["null", "string"],
-                format="date",
-                description="Business date to transform (YYYY-MM-DD); defaults to the run's partition.",
-            )
-        },
+        params={"date": date_param("to transform")},
     )
     def transform() -> None:
         dbt = _dbt_group()
