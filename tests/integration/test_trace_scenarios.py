@@ -54,14 +54,16 @@ def _event(kind: str, event_id: str, day: dt.date, hour: int, **fields) -> dict:
     }
 
 
-def _shipping(event_id: str, day: dt.date, hour: int, lot: str, source: str, target: str, kg: float) -> dict:
+def _shipping(event_id: str, day: dt.date, hour: int, source: str, target: str, epcs=(), lots=()) -> dict:
+    """An ObjectEvent shipping pallets (``epcs``) or lots of milk (``lots``: lot and kilograms)."""
+    quantities = [{"epcClass": lgtin_urn(MILK, lot, PREFIX), "quantity": kg, "uom": "KGM"} for lot, kg in lots]
     return _event(
         "ObjectEvent",
         event_id,
         day,
         hour,
-        epcList=[],
-        quantityList=[{"epcClass": lgtin_urn(MILK, lot, PREFIX), "quantity": kg, "uom": "KGM"}],
+        epcList=list(epcs),
+        **({"quantityList": quantities} if quantities else {}),
         action="OBSERVE",
         bizStep="shipping",
         disposition="in_transit",
@@ -92,7 +94,7 @@ def _making(event_id: str, day: dt.date, hour: int, inputs: list, outputs: list,
 
 E1 = _making("e1", DAY1, 9, [(MILK, "A", 100)], [(CURD, "X", 80)])
 DAY1_EVENTS = [
-    _shipping("a1", DAY1, 7, "A", F1, P, 100),
+    _shipping("a1", DAY1, 7, F1, P, lots=[("A", 100)]),
     E1,
     _making("r1", DAY1, 10, [(CURD, "X", 80)], [(BOX, "X2", 80)]),  # relabelling
     _event(
@@ -108,19 +110,7 @@ DAY1_EVENTS = [
         disposition="in_progress",
         readPoint=_place(P),
     ),
-    _event(
-        "ObjectEvent",
-        "s1",
-        DAY1,
-        12,
-        epcList=[sscc_urn(PALLET, PREFIX)],
-        action="OBSERVE",
-        bizStep="shipping",
-        disposition="in_transit",
-        readPoint=_place(P),
-        sourceList=[{"type": "location", "source": sgln_urn(P, PREFIX)}],
-        destinationList=[{"type": "location", "destination": sgln_urn(W, PREFIX)}],
-    ),
+    _shipping("s1", DAY1, 12, P, W, epcs=[sscc_urn(PALLET, PREFIX)]),
 ]
 DAY2_EVENTS = [
     {
@@ -132,8 +122,8 @@ DAY2_EVENTS = [
         },
     },
     _making("e2", DAY1, 9, [(MILK, "B", 100)], [(CURD, "X", 80)]),  # what really happened on day 1
-    _shipping("a1", DAY1, 7, "A", F1, P, 100),  # sent again
-    _shipping("b1", DAY1 - dt.timedelta(days=1), 18, "B", F2, P, 100),  # happened first, arrives last
+    _shipping("a1", DAY1, 7, F1, P, lots=[("A", 100)]),  # sent again
+    _shipping("b1", DAY1 - dt.timedelta(days=1), 18, F2, P, lots=[("B", 100)]),  # happened first, arrives last
 ]
 
 
