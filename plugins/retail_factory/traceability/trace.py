@@ -47,12 +47,24 @@ def lot_identifier(text: str) -> Identifier:
     return identifier
 
 
-def trace_lot(lot: str | Identifier, direction: Direction = "forward", warehouse: Warehouse | None = None) -> Trace:
-    """Trace one lot, forward or backward, from the materialised genealogy."""
+def trace_lot(
+    lot: str | Identifier,
+    direction: Direction = "forward",
+    warehouse: Warehouse | None = None,
+    session: Query | None = None,
+) -> Trace:
+    """Trace one lot, forward or backward, from the materialised genealogy.
+
+    ``session``: an open warehouse session to ask on (a service keeping its connection: opening
+    a DuckDB file costs more than the trace's lookups); otherwise one is opened for the trace.
+    """
     identifier = lot if isinstance(lot, Identifier) else lot_identifier(lot)
     key = identifier.key
-    with (warehouse or get_warehouse()).session() as query:
-        trace = _read_trace(query, key, identifier, direction)
+    if session is not None:
+        trace = _read_trace(session, key, identifier, direction)
+    else:
+        with (warehouse or get_warehouse()).session() as query:
+            trace = _read_trace(query, key, identifier, direction)
     if direction == "forward":
         trace.stores = _stores_reached(trace.movements, trace.exposure)
     else:
