@@ -76,6 +76,7 @@ def test_the_demo_runs_end_to_end_and_says_where_to_look(airflow_db, tmp_path: P
     )
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
     assert "Where to look" in demo.stdout and "land_producer" in demo.stdout and "transform" in demo.stdout
+    assert "trace_lots" in demo.stdout and "genealogy rebuilt" in demo.stdout
     report = json.loads((tmp_path / "demo" / "landing-report.json").read_text())
     assert set(report["dags"]) == {"land_retail", "land_supply", "land_producer", "transform"}
     assert report["dags"]["transform"]["runs"] == 1 and report["dags"]["transform"]["failed_runs"] == 0
