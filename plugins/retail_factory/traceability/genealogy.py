@@ -20,8 +20,9 @@ Lots are keyed by their GS1 element string, ``(01)<GTIN-14>(10)<lot>``: the key
 ``traceability.identifiers`` gives any URN or Digital Link of the same lot.
 
 Why a closure table rather than a recursive query per trace: the closure is small (a lot has
-few ancestors and descendants) and turns a trace at any depth into one indexed lookup;
-``bench/trace.py`` measures both on the same genealogy.
+few ancestors and descendants) and turns a trace at any depth into one indexed lookup. Measured
+by ``bench/trace.py`` on 10.2 M events: p95 25.7 ms forward and 18.5 ms backward, against 35.4 ms
+and 327.6 ms for a recursive query over ``fct_lot_links`` (docs/architecture.md).
 """
 
 from __future__ import annotations
