@@ -205,6 +205,12 @@ def _print_report(report: dict[str, Any], out: Path, report_path: Path) -> None:
                 "raw blobs loaded, raw gate, dbt built (Cosmos), curated gate, marts exported to curated/"
             )
             continue
+        if dag_id == "trace_lots":
+            _say(
+                f"    {dag_id:<14} {counts.get('runs', 0)} runs ({counts.get('failed_runs', 0)} failed): "
+                "lot genealogy rebuilt in trace.* (lineage, movements, store exposure, consistency issues)"
+            )
+            continue
         _say(
             f"    {dag_id:<14} {counts.get('runs', 0)} runs ({counts.get('failed_runs', 0)} failed): "
             f"{counts.get('files', 0):,} files, {counts.get('rows', 0):,} rows landed; "
