@@ -132,12 +132,15 @@ def build_recall(request: RecallRequest, warehouse: Warehouse | None = None) -> 
     return recall
 
 
-def write_recall(recall: Recall, service: BlobServiceClient, container: str = "reports") -> str:
+def write_recall(recall: Recall, service: BlobServiceClient, container: str | None = None) -> str:
     """Replace ``reports/recalls/<id>/`` with the recall's files; returns the folder."""
     import pandas as pd
     from azure.storage.blob import ContentSettings
 
+    from retail_factory.config import get_settings
     from retail_factory.storage import storage_guard
+
+    container = container or get_settings().reports_container
 
     prefix = f"{REPORT_PREFIX}/{recall.request.id}/"
     table = pd.DataFrame(recall.rows, columns=SPREADSHEET_COLUMNS)
