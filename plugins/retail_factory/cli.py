@@ -319,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="quality_command", required=True
     )
     check = quality.add_parser("check", help="run a gate for a date on the warehouse (exit 1 when it fails)")
-    check.add_argument("gate", choices=("raw_gate", "curated_gate"))
+    check.add_argument("gate", choices=("raw_gate", "curated_gate", "trace_gate"))
     check.add_argument("--date", type=_date, required=True)
     check.add_argument("--upload", action="store_true", help="also write the report to reports/quality/<date>/")
     check.set_defaults(func=cmd_quality_check)

@@ -167,7 +167,10 @@ def _progress(result: DagRunResult) -> None:
         )
         return
     if result.dag_id == "trace_lots":
-        _say(f"    {result.day}  {result.dag_id:<14} {mark} genealogy rebuilt (trace.lot_lineage, trace.lot_movements)")
+        _say(
+            f"    {result.day}  {result.dag_id:<14} {mark} genealogy rebuilt (trace.*), trace gate reported its"
+            " consistency issues (reports/quality/<date>/trace_gate/)"
+        )
         return
     detail = (
         (
@@ -208,7 +211,7 @@ def _print_report(report: dict[str, Any], out: Path, report_path: Path) -> None:
         if dag_id == "trace_lots":
             _say(
                 f"    {dag_id:<14} {counts.get('runs', 0)} runs ({counts.get('failed_runs', 0)} failed): "
-                "lot genealogy rebuilt in trace.* (lineage, movements, store exposure, consistency issues)"
+                "lot genealogy rebuilt in trace.* (lineage, movements, store exposure, consistency issues), trace gate"
             )
             continue
         _say(

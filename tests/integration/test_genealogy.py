@@ -19,6 +19,7 @@ import duckdb
 import pytest
 from retail_factory.gs1 import with_check_digit
 from retail_factory.traceability.genealogy import build_genealogy
+from retail_factory.traceability.identifiers import lot_key as key
 from retail_factory.traceability.trace import trace_lot
 from retail_factory.warehouse.connections import DuckDBWarehouse
 
@@ -27,10 +28,6 @@ pytestmark = pytest.mark.integration
 G_MILK, G1, G2, G3 = (with_check_digit(f"030000000000{n}") for n in range(1, 5))
 F1, F2, P, W, S1, S2, S3 = (f"300000000{n:03d}" for n in range(1, 8))
 D = dt.date(2025, 3, 3)
-
-
-def key(gtin: str, lot: str) -> str:
-    return f"(01){gtin}(10){lot}"
 
 
 LINKS = [
@@ -207,3 +204,19 @@ def test_what_does_not_add_up_is_reported_with_a_reason(warehouse) -> None:
     trace = trace_lot(key(G1, "C1"), "forward", warehouse)
     assert {lot["lot_key"] for lot in trace.lots} == {key(G1, "C1"), key(G2, "C2")}
     assert {i["issue_type"] for i in trace.issues} == {"cycle"}
+
+
+def test_the_trace_gate_reports_every_kind_of_issue_with_its_lots(warehouse) -> None:
+    from retail_factory.quality.gate import run_gate
+    from retail_factory.traceability.genealogy import ISSUE_TYPES
+
+    from tests.integration.warehouse_helpers import environment
+
+    with environment({"RETAIL_FACTORY_WAREHOUSE": "duckdb", "RETAIL_FACTORY_DUCKDB_PATH": str(warehouse.path)}):
+        report = run_gate("trace_gate", D + dt.timedelta(days=9))
+    assert report.passed and report.failures == []  # reported, never blocking: a recall must still run
+    assert {w.description for w in report.warnings} == set(ISSUE_TYPES.values())
+    lots = {w.description: {row["lot_key"] for row in w.sample} for w in report.warnings}
+    assert lots[ISSUE_TYPES["cycle"]] == {key(G1, "C1"), key(G2, "C2")}
+    assert lots[ISSUE_TYPES["used_never_received"]] == {key(G_MILK, "N")}
+    assert all(w.unexpected or w.observed for w in report.warnings)

@@ -1,12 +1,15 @@
 """EPCIS scenarios through the whole chain, with exact answers: a corrected event, a duplicate event,
-an out-of-order event, relabelling and a pallet, landed and loaded on two days, built by dbt, and
-traced.
+an out-of-order event, relabelling, pallets packed and unpacked, and a transaction event, landed
+and loaded on two days, built by dbt, and traced.
 
 Day 1: farm F1 ships lot A to plant P; the plant makes lot X from A (event E1), relabels X as X2
 (another GTIN), packs X2 on pallet S and ships S to warehouse W.
 Day 2: the plant declares E1 erroneous (it used lot B, not A) and sends the corrective event E2
 (B → X); farm F1's shipment of A is sent again (the same eventID); farm F2's shipment of B, which
-happened before everything else, arrives only now (out of order).
+happened before everything else, arrives only now (out of order). A TransactionEvent (shipping,
+against purchase order PO-7) brings lot C from F1; the plant makes Y and Y3 from it and packs both
+on pallet S2, takes Y3 off again and ships S2 to W (only Y leaves); it packs Y3 on pallet S3,
+empties S3 (a DELETE naming no child) and ships S3 (nothing leaves).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from retail_factory.gs1 import lgtin_urn, sgln_urn, sscc_urn, with_check_digit
 from retail_factory.sources.contracts import contract_for
 from retail_factory.storage import blob_service
 from retail_factory.traceability.genealogy import build_genealogy
+from retail_factory.traceability.identifiers import lot_key as key
 from retail_factory.traceability.trace import trace_lot
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.dbt import run_dbt
@@ -33,11 +37,7 @@ DAY1, DAY2 = dt.date(2025, 3, 3), dt.date(2025, 3, 4)
 PREFIX = 7
 MILK, CURD, BOX = (with_check_digit(f"300000000000{n}") for n in range(1, 4))
 F1, F2, P, W = (with_check_digit(f"300000000{n:03d}") for n in (11, 12, 21, 31))
-PALLET = with_check_digit("03000000000000001")
-
-
-def key(gtin: str, lot: str) -> str:
-    return f"(01){gtin.zfill(14)}(10){lot}"
+PALLET, PALLET2, PALLET3 = (with_check_digit(f"0300000000000000{n}") for n in range(1, 4))
 
 
 def _place(gln: str) -> dict:
@@ -92,24 +92,30 @@ def _making(event_id: str, day: dt.date, hour: int, inputs: list, outputs: list,
     )
 
 
+def _packing(event_id: str, day: dt.date, hour: int, pallet: str, action: str, boxes: list) -> dict:
+    """An AggregationEvent putting lots of boxes (lot and kilograms) on a pallet, or taking them off."""
+    children = [{"epcClass": lgtin_urn(BOX, lot, PREFIX), "quantity": kg, "uom": "KGM"} for lot, kg in boxes]
+    return _event(
+        "AggregationEvent",
+        event_id,
+        day,
+        hour,
+        parentID=sscc_urn(pallet, PREFIX),
+        childEPCs=[],
+        **({"childQuantityList": children} if children else {}),
+        action=action,
+        bizStep="packing" if action == "ADD" else "unpacking",
+        disposition="in_progress",
+        readPoint=_place(P),
+    )
+
+
 E1 = _making("e1", DAY1, 9, [(MILK, "A", 100)], [(CURD, "X", 80)])
 DAY1_EVENTS = [
     _shipping("a1", DAY1, 7, F1, P, lots=[("A", 100)]),
     E1,
     _making("r1", DAY1, 10, [(CURD, "X", 80)], [(BOX, "X2", 80)]),  # relabelling
-    _event(
-        "AggregationEvent",
-        "p1",
-        DAY1,
-        11,
-        parentID=sscc_urn(PALLET, PREFIX),
-        childEPCs=[],
-        childQuantityList=[{"epcClass": lgtin_urn(BOX, "X2", PREFIX), "quantity": 80, "uom": "KGM"}],
-        action="ADD",
-        bizStep="packing",
-        disposition="in_progress",
-        readPoint=_place(P),
-    ),
+    _packing("p1", DAY1, 11, PALLET, "ADD", [("X2", 80)]),
     _shipping("s1", DAY1, 12, P, W, epcs=[sscc_urn(PALLET, PREFIX)]),
 ]
 DAY2_EVENTS = [
@@ -124,6 +130,19 @@ DAY2_EVENTS = [
     _making("e2", DAY1, 9, [(MILK, "B", 100)], [(CURD, "X", 80)]),  # what really happened on day 1
     _shipping("a1", DAY1, 7, F1, P, lots=[("A", 100)]),  # sent again
     _shipping("b1", DAY1 - dt.timedelta(days=1), 18, F2, P, lots=[("B", 100)]),  # happened first, arrives last
+    {
+        **_shipping("t1", DAY2, 7, F1, P, lots=[("C", 60)]),
+        "type": "TransactionEvent",
+        "action": "ADD",
+        "bizTransactionList": [{"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:3000000000219:PO-7"}],
+    },
+    _making("m2", DAY2, 9, [(MILK, "C", 60)], [(BOX, "Y", 30), (BOX, "Y3", 20)]),
+    _packing("p2", DAY2, 10, PALLET2, "ADD", [("Y", 30), ("Y3", 20)]),
+    _packing("u2", DAY2, 11, PALLET2, "DELETE", [("Y3", 20)]),
+    _shipping("s2", DAY2, 12, P, W, epcs=[sscc_urn(PALLET2, PREFIX)]),
+    _packing("p3", DAY2, 13, PALLET3, "ADD", [("Y3", 20)]),
+    _packing("u3", DAY2, 14, PALLET3, "DELETE", []),  # empties the pallet
+    _shipping("s3", DAY2, 15, P, W, epcs=[sscc_urn(PALLET3, PREFIX)]),
 ]
 
 
@@ -200,3 +219,19 @@ def test_a_relabelled_lot_on_a_pallet_follows_the_pallet(scenario) -> None:
     assert [(m["lot_key"], m["from_location_id"], m["to_location_id"], float(m["quantity"])) for m in on_pallet] == [
         (key(BOX, "X2"), P, W, 80.0)
     ]
+
+
+def test_a_transaction_event_moves_its_lot_with_its_purchase_order(scenario) -> None:
+    moves = trace_lot(key(MILK, "C")).movements
+    assert [(m["lot_key"], m["from_location_id"], m["to_location_id"], float(m["quantity"])) for m in moves] == [
+        (key(MILK, "C"), F1, P, 60.0),
+        (key(BOX, "Y"), P, W, 30.0),
+    ]
+    assert moves[0]["reference_id"] == "PO-7"
+
+
+def test_a_pallet_carries_what_is_on_it_when_it_leaves(scenario) -> None:
+    forward = trace_lot(key(MILK, "C"))
+    assert {lot["lot_key"] for lot in forward.lots} == {key(MILK, "C"), key(BOX, "Y"), key(BOX, "Y3")}
+    assert [(m["sscc"], m["lot_key"]) for m in forward.movements if m["sscc"]] == [(PALLET2, key(BOX, "Y"))]
+    assert trace_lot(key(BOX, "Y3")).movements == []  # taken off S2, and S3 was emptied: it never left the plant

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from retail_factory.storage import blob_service
 from retail_factory.traceability.genealogy import build_genealogy
-from retail_factory.traceability.identifiers import parse_identifier
+from retail_factory.traceability.identifiers import lot_key, parse_identifier
 from retail_factory.traceability.trace import LotNotFoundError, lots_on_shelf, trace_lot
 
 from tests.conftest import SIM_START, _simulate
@@ -28,10 +28,6 @@ from tests.integration.warehouse_helpers import build, empty_containers, environ
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 DAYS = [SIM_START + dt.timedelta(days=i) for i in range(8)]
 SAMPLE = 12  # lots of each kind traced
-
-
-def _key(gtin: str, lot: str) -> str:
-    return f"(01){str(gtin).zfill(14)}(10){lot}"
 
 
 class Truth:
@@ -52,12 +48,12 @@ class Truth:
         to_plant = flows[flows["step"] == "to_plant"]
         self.sources: dict[str, set[str]] = defaultdict(set)
         for gtin, lot, source in zip(to_plant["gtin"], to_plant["lot"], to_plant["from_gln"], strict=True):
-            self.sources[_key(gtin, lot)].add(str(source))
+            self.sources[lot_key(gtin, lot)].add(str(source))
         to_store = flows[flows["step"] == "to_store"]
         self.receipts = to_store[["date", "to_gln", "gtin", "lot"]].astype(str)
         self.stores: dict[str, set[str]] = defaultdict(set)
         for gtin, lot, store in zip(to_store["gtin"], to_store["lot"], to_store["to_gln"], strict=True):
-            self.stores[_key(gtin, lot)].add(str(store))
+            self.stores[lot_key(gtin, lot)].add(str(store))
         self.materials = sorted(self.children)
 
     def closure(self, key: str, step: dict[str, set[str]]) -> set[str]:
@@ -132,7 +128,7 @@ def test_the_lots_of_a_product_on_a_store_shelf_are_lots_the_store_received(gene
     day = DAYS[-1]
     lots = lots_on_shelf(gtin, store, day)
     mine = truth.receipts[(truth.receipts["to_gln"] == store) & (truth.receipts["gtin"] == gtin)]
-    received = {_key(gtin, lot) for lot, date in zip(mine["lot"], mine["date"], strict=True) if date <= str(day)}
+    received = {lot_key(gtin, lot) for lot, date in zip(mine["lot"], mine["date"], strict=True) if date <= str(day)}
     assert lots and set(lots) <= received
     assert lots_on_shelf(gtin, store, DAYS[0] - dt.timedelta(days=1)) == []  # nothing received before the data
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from retail_factory.traceability.identifiers import InvalidIdentifierError, parse_identifier
+from retail_factory.traceability.identifiers import InvalidIdentifierError, lot_key, parse_identifier
 
 EXAMPLES = Path(__file__).parents[1] / "data" / "gs1-epcis" / "examples"
 IDENTIFIER_FIELDS = {"epcList", "childEPCs", "inputEPCList", "outputEPCList", "parentID", "epcClass", "id"}
@@ -54,7 +54,7 @@ def test_a_lot_is_one_key_in_all_its_spellings() -> None:
         "  urn:epc:class:lgtin:4012345.012345.998877\n",
     ]
     keys = {parse_identifier(s).key for s in spellings}
-    assert keys == {"(01)04012345123456(10)998877"}
+    assert keys == {"(01)04012345123456(10)998877"} == {lot_key("4012345123456", "998877")}
     lot = parse_identifier(spellings[1])
     assert (lot.kind, lot.gtin14, lot.lot) == ("lot", "04012345123456", "998877")
     assert lot.urn(7) == spellings[0]

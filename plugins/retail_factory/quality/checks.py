@@ -252,3 +252,16 @@ left join loaded
 where rejected.rejected_rows > {max_share} * coalesce(loaded.raw_rows, 0)
 order by reject_share desc
 """.strip()
+
+
+def genealogy_issues(issue_type: str) -> str:
+    """The genealogy's consistency issues of one kind (``trace.consistency_issues``), newest first.
+
+    No join, so GX names the batch itself (``subselect``): the columns are left unqualified.
+    """
+    return f"""
+select issue_type, lot_key, location_id, reference_id, issue_date, detail
+from {{batch}}
+where issue_type = '{issue_type}'
+order by issue_date desc, lot_key
+""".strip()

@@ -2,7 +2,7 @@
 
 The context is committed: ``great_expectations.yml`` (one SQL data source, ``warehouse``, with a
 table asset per validated table), ``expectations/`` (the suites), ``validation_definitions/`` and
-``checkpoints/`` (``raw_gate``, ``curated_gate`` and ``curated_gate_tables``), all JSON or YAML a
+``checkpoints/`` (``raw_gate``, ``curated_gate``, ``curated_gate_tables`` and ``trace_gate``), all JSON or YAML a
 reviewer can read. What changes per run is substituted when the context is opened, never written
 into it: the warehouse's connection URL (from the settings, with the password from the
 environment) and the folder where a run keeps its validation results and Data Docs.
@@ -38,6 +38,7 @@ CHECKPOINTS = {
     "raw_gate": ("raw_gate", True),
     "curated_gate": ("curated_gate", True),
     "curated_gate_tables": ("curated_gate", False),
+    "trace_gate": ("trace_gate", False),
 }
 
 _CONFIG = f"""\

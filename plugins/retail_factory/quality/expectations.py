@@ -7,7 +7,8 @@ name them load):
   value present in a reference table;
 * named SQL checks: subclasses of GX's ``UnexpectedRowsExpectation`` whose query returns the rows
   that break a rule (the stock equation, mass balance of a transformation, a receipt before its
-  shipment, a row count far from the trailing median, a stale partition, a high reject rate). The
+  shipment, a row count far from the trailing median, a stale partition, a high reject rate, an
+  inconsistent lot genealogy). The
   SQL lives in the suite, written by :mod:`retail_factory.quality.checks`; the class gives the
   rule its name in results and Data Docs. Unlike GX's base class, a failure keeps a sample of the
   offending rows even in the SUMMARY result format, so a failed gate can show them.
@@ -135,6 +136,10 @@ class ExpectRejectRateBelowThreshold(_RowsBreakingARule):
     """Expect the share of a day's raw rows rejected by staging to stay under a threshold, per table."""
 
 
+class ExpectGenealogyToBeConsistent(_RowsBreakingARule):
+    """Expect no lot of the genealogy to break one consistency rule (``trace.consistency_issues`` of a kind)."""
+
+
 CUSTOM_EXPECTATIONS = (
     ExpectColumnValuesToBeValidGtin,
     ExpectColumnValuesToBeInReferenceTable,
@@ -144,4 +149,5 @@ CUSTOM_EXPECTATIONS = (
     ExpectTransformationMassBalance,
     ExpectNoReceiptBeforeShipment,
     ExpectRejectRateBelowThreshold,
+    ExpectGenealogyToBeConsistent,
 )

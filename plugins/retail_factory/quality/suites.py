@@ -1,4 +1,4 @@
-"""The expectation suites of the two quality gates, declared once, written to ``expectations/``.
+"""The expectation suites of the quality gates, declared once, written to ``expectations/``.
 
 * **raw gate** (after the load, before dbt): a suite per raw table (its contract's columns, keys,
   GTIN check digits, stores and products known to the catalogs) and one over the load log (each
@@ -6,7 +6,11 @@
   partition);
 * **curated gate** (after dbt, before the curated Assets): a suite per public mart (keys, links to
   the dimensions, ranges) with the checks of the trade: the stock equation, no receipt before its
-  shipment, mass balance of every transformation, the staging reject rate.
+  shipment, mass balance of every transformation, the staging reject rate;
+* **trace gate** (in ``trace_lots``, after the genealogy is rebuilt): the genealogy's consistency
+  report (``trace.consistency_issues``), one expectation per kind of issue. Warnings only: they
+  are reported with the offending lots, never hidden, but a trace or a recall must still run on
+  imperfect data (the curated gate already blocks a day whose transformations break mass balance).
 
 Each expectation has a GX severity: ``critical`` fails the gate, ``warning`` is reported. The
 suites are plain data: ``retail-factory quality write-context`` writes them (with validation
@@ -26,6 +30,7 @@ from retail_factory.quality.expectations import (
     ExpectColumnValuesToBeInReferenceTable,
     ExpectColumnValuesToBeValidGtin,
     ExpectDailyRowCountNearTrailingMedian,
+    ExpectGenealogyToBeConsistent,
     ExpectLatestPartitionToBeFresh,
     ExpectNoReceiptBeforeShipment,
     ExpectRejectRateBelowThreshold,
@@ -40,6 +45,7 @@ WARNING = "warning"
 
 RAW_GATE = "raw_gate"
 CURATED_GATE = "curated_gate"
+TRACE_GATE = "trace_gate"
 
 # Bad rows are rejected one by one in staging; the gate fails when they stop being exceptions.
 MAX_BAD_SHARE = 0.01
@@ -320,5 +326,17 @@ def curated_suites() -> list[SuiteSpec]:
     ]
 
 
+def trace_suites() -> list[SuiteSpec]:
+    from retail_factory.traceability.genealogy import ISSUE_TYPES, SCHEMA
+
+    checks_of_kind = [
+        ExpectGenealogyToBeConsistent(
+            unexpected_rows_query=checks.genealogy_issues(kind), description=description, severity=WARNING
+        )
+        for kind, description in ISSUE_TYPES.items()
+    ]
+    return [SuiteSpec(f"{SCHEMA}.consistency_issues", SCHEMA, "consistency_issues", TRACE_GATE, checks_of_kind)]
+
+
 def all_suites() -> list[SuiteSpec]:
-    return [*raw_suites(), *curated_suites()]
+    return [*raw_suites(), *curated_suites(), *trace_suites()]

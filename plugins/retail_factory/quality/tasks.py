@@ -1,4 +1,4 @@
-"""The quality gates as Airflow tasks of the transform DAG.
+"""The quality gates as Airflow tasks of the transform and trace_lots DAGs.
 
 ``raw_gate`` runs after the load and before dbt, ``curated_gate`` after dbt and before the task
 that emits the curated Assets. A gate that finds a critical failure fails its task at once (no
@@ -7,7 +7,10 @@ and ``forecast_stockouts`` and ``trace_lots`` are not scheduled on bad data. The
 and the task log name each failed expectation, its column, counts and a sample of bad values,
 and where the report is (``reports/quality/<date>/<gate>/``).
 
-Both read the warehouse, so they take the one-slot ``warehouse`` pool like every task that opens it.
+``trace_gate`` runs in ``trace_lots`` after the genealogy is rebuilt and reports its consistency
+issues (warnings: a trace must run on imperfect data, but nobody should miss what does not add up).
+
+They read the warehouse, so they take the one-slot ``warehouse`` pool like every task that opens it.
 """
 
 from __future__ import annotations
@@ -51,3 +54,9 @@ def raw_gate(**context: Any) -> dict[str, Any]:
 def curated_gate(**context: Any) -> dict[str, Any]:
     """Validate the marts of the date (``curated_gate`` and ``curated_gate_tables``) before they are published."""
     return _run("curated_gate", context)
+
+
+@task(pool=WAREHOUSE_POOL)
+def trace_gate(**context: Any) -> dict[str, Any]:
+    """Report the lot genealogy's consistency issues (``trace_gate``), with the lots concerned."""
+    return _run("trace_gate", context)

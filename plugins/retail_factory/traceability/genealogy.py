@@ -10,7 +10,8 @@ replaced whole in one transaction: re-running it for the same data gives the sam
   the descendants of a lot, a backward trace its ancestors: one lookup each, at any depth.
 * ``trace.lot_movements`` — every move of a lot between two places: shipped and received, from
   the farm to the plant, the producer to the warehouse, the warehouse to the store. A pallet
-  shipped under its SSCC alone moves the lots packed onto it (its contents follow it).
+  shipped under its SSCC alone moves the lots on it at that time (its contents follow it; what
+  was unpacked before it left stays behind).
 * ``trace.store_exposure`` — per lot and store: units received, when, and an estimate of the
   units still on the shelf (first expired, first out, against the latest stock record).
 * ``trace.consistency_issues`` — what does not add up (mass balance, lots used before or without
@@ -36,6 +37,14 @@ log = logging.getLogger(__name__)
 
 SCHEMA = "trace"
 MAX_DEPTH = 32  # a genealogy deeper than this is a cycle (reported by the consistency checks)
+# The kinds of trace.consistency_issues, as the trace gate reports them.
+ISSUE_TYPES = {
+    "mass_balance": "a transformation made more than its inputs allow (output kg above input kg x maximum yield)",
+    "consumed_before_received": "a lot was used at a place before any shipment of it there is recorded",
+    "used_never_received": "a lot was used where no shipment of it is recorded (its origin is unknown)",
+    "quantity_mismatch": "a store received more or fewer units of a lot than were shipped to it",
+    "cycle": "a lot is, through transformations, its own ancestor",
+}
 
 
 def lot_key_sql(gtin14: str, lot: str) -> str:
@@ -88,13 +97,48 @@ order by ancestor_key, descendant_key
 """
 
 # Lots moved with their code, and pallets shipped under their SSCC only (EPCIS shipping of a
-# plant's pallet) expanded into the lots packed onto them.
+# plant's pallet) expanded into the lots on them at the time of the shipment: the latest packing
+# of the lot onto that pallet before it left, unless the lot (or everything) came off in between.
 _MOVEMENTS = f"""
 create table {SCHEMA}.lot_movements as
 with packed as (
-    select distinct to_sscc as sscc, from_gtin14 as gtin14, from_lot as lot, allocated_quantity as quantity
+    select to_sscc as sscc, from_gtin14 as gtin14, from_lot as lot, allocated_quantity as quantity,
+        coalesce(event_at, cast(link_date as timestamp)) as packed_at
     from marts.fct_lot_links
     where link_type = 'packed_into' and from_lot is not null and to_sscc is not null
+),
+unpacked as (
+    select from_sscc as sscc, from_gtin14 as gtin14, from_lot as lot,
+        coalesce(event_at, cast(link_date as timestamp)) as unpacked_at
+    from marts.fct_lot_links
+    where link_type = 'unpacked' and from_sscc is not null
+),
+pallet_shipments as (
+    select *, coalesce(event_at, cast(link_date as timestamp)) as shipped_at
+    from marts.fct_lot_links
+    where link_type = 'shipped' and from_lot is null and coalesce(from_sscc, to_sscc) is not null
+),
+on_pallet as (
+    select
+        pallets.link_id, pallets.link_type, pallets.source, pallets.reference_id, pallets.event_key, pallets.event_at,
+        packed.gtin14, packed.lot, packed.sscc, packed.packed_at, pallets.shipped_at,
+        pallets.from_location_id, pallets.to_location_id, packed.quantity, pallets.uom, pallets.link_date,
+        row_number() over (
+            partition by pallets.link_id, packed.gtin14, packed.lot order by packed.packed_at desc
+        ) as latest_first
+    from pallet_shipments as pallets
+    inner join packed
+        on packed.sscc = coalesce(pallets.from_sscc, pallets.to_sscc) and packed.packed_at <= pallets.shipped_at
+),
+carried as (
+    select * from on_pallet
+    where latest_first = 1
+        and not exists (
+            select 1 from unpacked
+            where unpacked.sscc = on_pallet.sscc
+                and (unpacked.lot is null or (unpacked.gtin14 = on_pallet.gtin14 and unpacked.lot = on_pallet.lot))
+                and unpacked.unpacked_at >= on_pallet.packed_at and unpacked.unpacked_at < on_pallet.shipped_at
+        )
 ),
 moves as (
     select
@@ -105,12 +149,9 @@ moves as (
     where link_type in ('shipped', 'received') and from_lot is not null
     union all
     select
-        pallets.link_id, pallets.link_type, pallets.source, pallets.reference_id, pallets.event_key, pallets.event_at,
-        packed.gtin14, packed.lot, packed.sscc,
-        pallets.from_location_id, pallets.to_location_id, packed.quantity, pallets.uom, pallets.link_date
-    from marts.fct_lot_links as pallets
-    inner join packed on packed.sscc = coalesce(pallets.from_sscc, pallets.to_sscc)
-    where pallets.link_type = 'shipped' and pallets.from_lot is null
+        link_id, link_type, source, reference_id, event_key, event_at, gtin14, lot, sscc,
+        from_location_id, to_location_id, quantity, uom, link_date
+    from carried
 )
 select {lot_key_sql("gtin14", "lot")} as lot_key, moves.*
 from moves

@@ -114,6 +114,15 @@ class Identifier:
             raise InvalidIdentifierError(f"{self.key} cannot be written as a URN: {error}") from error
 
 
+def lot_key(gtin: str, lot: str) -> str:
+    """The canonical key of a lot from its GTIN (8 to 14 digits) and lot code: ``(01)<GTIN-14>(10)<lot>``.
+
+    The key :func:`parse_identifier` gives any URN or Digital Link of the lot, and the one
+    ``genealogy.lot_key_sql`` builds in the warehouse.
+    """
+    return Identifier((("01", str(gtin).zfill(14)), ("10", lot))).key
+
+
 def parse_identifier(text: str) -> Identifier:
     """Read an EPC URN, a GS1 Digital Link or an element string; check digits are verified."""
     value = text.strip()

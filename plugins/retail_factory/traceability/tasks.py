@@ -23,7 +23,7 @@ DEFAULT_ARGS = {"owner": "data-engineering", "retries": 2, "retry_delay": dt.tim
 
 @task(pool=WAREHOUSE_POOL)
 def refresh_genealogy(**context: Any) -> dict[str, Any]:
-    """Replace ``trace.lot_edges``, ``trace.lot_lineage`` and ``trace.lot_movements`` in one transaction."""
+    """Replace the ``trace.*`` tables (genealogy, movements, exposure, consistency) in one transaction."""
     from dataclasses import asdict
 
     from retail_factory.runs import business_date
@@ -36,7 +36,8 @@ def refresh_genealogy(**context: Any) -> dict[str, Any]:
 
 
 def trace_lots_dag(doc_md: str | None = None) -> DAG:
-    """Scheduled on ``curated_traceability``: each exported date refreshes the genealogy."""
+    """Scheduled on ``curated_traceability``: each exported date refreshes the genealogy, then the
+    trace gate reports what in it does not add up (``reports/quality/<date>/trace_gate/``)."""
 
     @dag(
         dag_id="trace_lots",
@@ -50,7 +51,9 @@ def trace_lots_dag(doc_md: str | None = None) -> DAG:
         params={"date": date_param("the refresh is for")},
     )
     def trace_lots() -> None:
-        refresh_genealogy()
+        from retail_factory.quality.tasks import trace_gate
+
+        refresh_genealogy() >> trace_gate()
 
     return trace_lots()
 

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from retail_factory.traceability.genealogy import SCHEMA
-from retail_factory.traceability.identifiers import Identifier, parse_identifier
+from retail_factory.traceability.identifiers import Identifier, lot_key, parse_identifier
 from retail_factory.warehouse.connections import Query, Warehouse, get_warehouse
 
 Direction = Literal["forward", "backward"]
@@ -142,7 +142,7 @@ def lots_on_shelf(gtin: str, store_id: str, day: dt.date, warehouse: Warehouse |
             " and received_date <= ? and (best_before_date is null or best_before_date >= ?) order by lot",
             [gtin, store_id, day, day],
         )
-    return [parse_identifier(f"(01){r['gtin'].zfill(14)}(10){r['lot']}").key for r in rows]
+    return [lot_key(r["gtin"], r["lot"]) for r in rows]
 
 
 def _stores_reached(movements: list[dict[str, Any]], exposure: list[dict[str, Any]]) -> list[dict[str, Any]]:

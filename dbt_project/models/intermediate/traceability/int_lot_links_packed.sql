@@ -1,8 +1,12 @@
-{#- Lot → logistic unit links of EPCIS AggregationEvents (action ADD or OBSERVE): one row per child
-    of an aggregation whose parent is an SSCC. A class-level child (LGTIN quantity) keeps its GTIN
-    and lot on both sides, so the pallet row says which lot it carries and how much; an
-    instance-level child (an SGTIN, or a case SSCC on a pallet) links its own keys to the pallet.
-    Aggregations that remove children (DELETE) and cancelled events are left out. -#}
+{#- Lot ↔ logistic unit links of EPCIS AggregationEvents whose parent is an SSCC, one row per child:
+    packed_into (action ADD or OBSERVE): the child goes onto the pallet. A class-level child
+    (LGTIN quantity) keeps its GTIN and lot on both sides, so the pallet row says which lot it
+    carries and how much; an instance-level child (an SGTIN, or a case SSCC on a pallet) links its
+    own keys to the pallet.
+    unpacked (action DELETE): the child comes off the pallet (from_sscc is the pallet). A DELETE
+    that lists no child empties the pallet (EPCIS 2.0, 7.4.3): one row with no child keys.
+    The trace reads them in time order: a pallet's shipment carries what was on it then.
+    Cancelled events are left out. -#}
 with
 
 int_epcis_items_parsed as (
@@ -21,7 +25,7 @@ aggregations as (
 
     select * from int_epcis_events_enriched
     where event_type = 'AggregationEvent'
-        and action in ('ADD', 'OBSERVE')
+        and action in ('ADD', 'OBSERVE', 'DELETE')
         and not is_cancelled
 
 ),
@@ -45,7 +49,7 @@ children as (
 
 ),
 
-links as (
+listed_children as (
 
     select
         children.event_key,
@@ -55,14 +59,15 @@ links as (
         children.gtin14,
         children.gtin,
         children.lot,
-        children.sscc as from_sscc,
-        parents.parent_sscc as to_sscc,
+        children.sscc as child_sscc,
+        parents.parent_sscc as pallet_sscc,
         aggregations.location_id,
         children.quantity,
         children.uom,
         aggregations.event_date as link_date,
         aggregations.event_at,
-        greatest(children.ingest_date, aggregations.ingest_date) as ingest_date
+        greatest(children.ingest_date, aggregations.ingest_date) as ingest_date,
+        aggregations.action
 
     from children
     inner join aggregations
@@ -72,31 +77,78 @@ links as (
 
 ),
 
+pallets_emptied as (
+
+    -- a DELETE listing no child: everything comes off
+    select
+        aggregations.event_key,
+        'parent' as role,
+        cast(1 as bigint) as position,
+        aggregations.desadv_id as reference_id,
+        cast(null as varchar) as gtin14,
+        cast(null as varchar) as gtin,
+        cast(null as varchar) as lot,
+        cast(null as varchar) as child_sscc,
+        parents.parent_sscc as pallet_sscc,
+        aggregations.location_id,
+        cast(null as decimal(18, 4)) as quantity,
+        cast(null as varchar) as uom,
+        aggregations.event_date as link_date,
+        aggregations.event_at,
+        aggregations.ingest_date,
+        aggregations.action
+
+    from aggregations
+    inner join parents
+        on aggregations.event_key = parents.event_key
+    where aggregations.action = 'DELETE'
+        and aggregations.event_key not in (select event_key from children)
+
+),
+
+links as (
+
+    select * from listed_children
+    union all
+    select * from pallets_emptied
+
+),
+
+typed_links as (
+
+    select
+        links.*,
+        case when action = 'DELETE' then 'unpacked' else 'packed_into' end as link_type
+
+    from links
+
+),
+
 final as (
 
     select
         -- link
         {{ dbt.hash(dbt.concat([
-            "'packed_into|'", "event_key", "'|'", "role", "'|'", "cast(position as varchar)"
+            "link_type", "'|'", "event_key", "'|'", "role", "'|'", "cast(position as varchar)"
         ])) }} as link_id,
-        'packed_into' as link_type,
+        link_type,
         'epcis' as source,
         event_key,
         cast(null as varchar) as transformation_id,
         reference_id,
 
-        -- from
+        -- from: the child, or the pallet it comes off
         gtin14 as from_gtin14,
         gtin as from_gtin,
         lot as from_lot,
-        from_sscc,
+        case when link_type = 'unpacked' then pallet_sscc else child_sscc end as from_sscc,
         location_id as from_location_id,
 
-        -- to
+        -- to: the pallet, or the child off it
         gtin14 as to_gtin14,
         gtin as to_gtin,
         lot as to_lot,
-        to_sscc,
+        case when link_type = 'unpacked' then child_sscc else pallet_sscc end as to_sscc,
         location_id as to_location_id,
 
         -- quantities
@@ -111,7 +163,7 @@ final as (
         ingest_date,
         event_at
 
-    from links
+    from typed_links
 
 )
 

@@ -1,5 +1,6 @@
 {#- Movements EPCIS reports: one row per object (LGTIN quantity or EPC such as an SSCC pallet) of a
-    shipping event that names its destination location. The lot or pallet keeps its keys; it
+    shipping event that names its destination location, whatever its type (an ObjectEvent, or a
+    TransactionEvent tying the goods to a purchase order). The lot or pallet keeps its keys; it
     moves from the source location (else the event's location) to the destination location:
     a farm's raw-milk lot to the dairy, an apple lot to the packing station, a plant's pallet
     to the chain's warehouse. Cancelled events are left out. -#}
@@ -45,7 +46,7 @@ final as (
         'epcis' as source,
         shipped_objects.event_key,
         cast(null as varchar) as transformation_id,
-        shipping_events.desadv_id as reference_id,
+        coalesce(shipping_events.desadv_id, shipping_events.po_id) as reference_id,  -- else its purchase order
 
         -- from
         shipped_objects.gtin14 as from_gtin14,

@@ -16,6 +16,7 @@
     (gtin, lot, sscc, location_id):
       transformed_into  farm/raw-material lot → finished-product lot at the plant (EPCIS)
       packed_into       finished-product lot → the same lot on an SSCC pallet (EPCIS)
+      unpacked          the lot (or, with no lot, everything) off the pallet again (EPCIS DELETE)
       shipped           lot or pallet → destination (EPCIS shipping; producer deliveries:
                         producer → warehouse on the producer's SSCC; shipments: warehouse →
                         store on the roll cage's SSCC)
