@@ -1,0 +1,1 @@
+"""Stockout forecasting: past stockouts detected, demand unconstrained, forecast, risk, orders."""

@@ -1,0 +1,91 @@
+"""Past stockouts per store, product and day: from the recorded stock, and from sales alone.
+
+Sales on a day the shelf was empty understate demand, so the forecaster must know those days.
+Two signals, kept apart because they fail differently:
+
+* **recorded**: the day ended with the recorded on-hand at zero (or began with it, nothing
+  received): the shelf ran empty. Cheap and precise when stock records are right, blind to
+  phantom stock (the system believes units are there that are not).
+* **sales alone**: a run of days without a sale that is improbable under the product's expected
+  rate. With a Poisson rate ``λ`` per day learnt from the trailing weeks, ``r`` days in a row
+  without a sale happen with probability ``exp(-λ r)``; below ``alpha`` the whole run is called a
+  stockout (the approach of Rozas Andaur et al. 2021, in its simplest form). A slow mover needs a
+  long run before it is suspicious, a fast one a day.
+
+**Phantom stock**: a run the sales call a stockout while the records say units were on hand.
+
+Written with pandas rather than a library: statsforecast and mlforecast forecast series, none of
+them detects censored days.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+KEYS = ["store_id", "gtin"]
+TRAILING_DAYS = 28  # the expected rate is learnt over the four weeks before the day
+MIN_HISTORY_DAYS = 7  # fewer days of history: no rate, no call from sales alone
+ALPHA = 0.01  # a zero-sales run less likely than this under the expected rate is a stockout
+
+
+def detect_stockouts(panel: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
+    """Flag each store × product × day of ``panel``.
+
+    ``panel``: one row per store, product and day the store was open, with ``units_sold`` (0 when
+    nothing sold) and ``on_hand_qty`` (recorded end-of-day stock; null when not recorded), and
+    optionally ``previous_on_hand_qty`` and ``received_qty``. Returns the panel with
+    ``expected_rate``, ``zero_run_days``, ``p_zero_run``, ``stockout_recorded``,
+    ``stockout_from_sales``, ``is_stockout`` (either) and ``is_phantom_stock``.
+    """
+    frame = panel.sort_values([*KEYS, "date"]).reset_index(drop=True)
+
+    on_hand = frame["on_hand_qty"]
+    began_empty = pd.Series(False, index=frame.index)
+    if "previous_on_hand_qty" in frame:
+        received = frame["received_qty"].fillna(0) if "received_qty" in frame else 0
+        began_empty = (frame["previous_on_hand_qty"] <= 0) & (received <= 0)
+    frame["stockout_recorded"] = (on_hand <= 0).fillna(False) | began_empty
+
+    # The expected rate and spread: the trailing days' sales, leaving out the days the records
+    # call empty (they would pull the rate down and hide the next run). Shifted: never today's.
+    learnt = frame["units_sold"].where(~frame["stockout_recorded"])
+    by_series = learnt.groupby([frame[k] for k in KEYS], sort=False)
+    window = {"window": TRAILING_DAYS, "min_periods": MIN_HISTORY_DAYS}
+    frame["expected_rate"] = by_series.transform(lambda s: s.shift(1).rolling(**window).mean())
+    variance = by_series.transform(lambda s: s.shift(1).rolling(**window).var())
+
+    # Runs of consecutive zero-sales days, each day knowing its run's full length, judged with the
+    # rate and spread before the run began.
+    zero = frame["units_sold"] <= 0
+    run_id = (zero != zero.groupby([frame[k] for k in KEYS], sort=False).shift(1)).cumsum()
+    frame["zero_run_days"] = np.where(zero, zero.groupby(run_id).transform("size"), 0)
+    rate = frame["expected_rate"].groupby(run_id).transform("first")
+    spread = variance.groupby(run_id).transform("first")
+    frame["p_zero_run"] = np.where(zero, _p_no_sale(rate, spread) ** frame["zero_run_days"], 1.0)
+    frame["stockout_from_sales"] = zero & rate.notna() & (frame["p_zero_run"] < alpha)
+
+    frame["is_stockout"] = frame["stockout_recorded"] | frame["stockout_from_sales"]
+    frame["is_phantom_stock"] = frame["stockout_from_sales"] & (on_hand > 0).fillna(False)
+    return frame
+
+
+def _p_no_sale(rate: pd.Series, variance: pd.Series) -> pd.Series:
+    """Probability of a day without a sale: Poisson, or negative binomial when sales are overdispersed.
+
+    Shoppers buy in baskets and days differ, so a product's daily sales vary more than a Poisson
+    count: a zero is likelier than ``exp(-λ)``, and a Poisson test calls too many stockouts. With
+    mean ``m`` and variance ``v > m``, the negative binomial gives ``(m / v) ** (m² / (v − m))``.
+    """
+    rate = rate.fillna(0).clip(lower=0)
+    overdispersed = variance.fillna(0) > rate + 1e-9
+    safe_variance = variance.where(overdispersed, rate + 1.0)
+    negative_binomial = (rate / safe_variance) ** (rate**2 / (safe_variance - rate))
+    return pd.Series(np.where(overdispersed, negative_binomial, np.exp(-rate)), index=rate.index)
+
+
+def precision_recall(predicted: pd.Series, actual: pd.Series) -> tuple[float, float]:
+    """Precision and recall of boolean calls against the truth (nan when undefined)."""
+    hits = int((predicted & actual).sum())
+    called, real = int(predicted.sum()), int(actual.sum())
+    return (hits / called if called else float("nan"), hits / real if real else float("nan"))
