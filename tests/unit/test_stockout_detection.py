@@ -45,3 +45,24 @@ def test_precision_and_recall() -> None:
     called = pd.Series([True, True, False, False])
     real = pd.Series([True, False, True, False])
     assert precision_recall(called, real) == (0.5, 0.5)
+
+
+def test_demand_on_a_stockout_day_is_raised_to_the_expected_demand_of_that_weekday() -> None:
+    from retail_factory.forecasting.unconstrain import unconstrain_demand
+
+    # Two weeks of 4 a day, then a day the records call empty after 1 sale: demand there is 4.
+    flags = detect_stockouts(_series("E", [4] * 14 + [1] + [4] * 3, [12] * 14 + [0] + [12] * 3))
+    demand = unconstrain_demand(flags).set_index("date")
+    assert demand["weekday_factor"].eq(1.0).all()  # one product selling the same every day
+    assert demand["demand"].iloc[14] == 4.0 and demand["is_unconstrained"].iloc[14]
+    assert demand["demand"].drop(demand.index[14]).eq(4.0).all()  # days in stock keep their sales
+    assert demand["is_unconstrained"].sum() == 1
+
+
+def test_weekday_factors_compare_a_store_weekday_with_its_average_day() -> None:
+    from retail_factory.forecasting.unconstrain import weekday_factors
+
+    sales = [2, 2, 2, 2, 2, 6, 0] * 2  # Monday 3 March 2025 first; the average day sells 16 / 7
+    factors = weekday_factors(_series("F", sales, [10] * 14)).set_index("weekday")["weekday_factor"]
+    assert math.isclose(factors.loc[5], 6 * 7 / 16) and math.isclose(factors.loc[0], 2 * 7 / 16)
+    assert factors.loc[6] == 0.0
