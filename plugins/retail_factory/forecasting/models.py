@@ -158,7 +158,6 @@ def forecast_demand(frame: pd.DataFrame, horizon: int = HORIZON_DAYS, windows: i
 
 
 def _with_quantiles(means: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
-    from scipy import stats
 
     recent = history[history["ds"] > history["ds"].max() - pd.Timedelta(days=DISPERSION_DAYS)]
     moments = recent.groupby("unique_id")["y"].agg(["mean", "var"])
@@ -166,8 +165,23 @@ def _with_quantiles(means: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     out = means.copy()
     mu = out["mean"].clip(lower=1e-6).to_numpy()
     ratio = np.maximum(out["unique_id"].map(dispersion).fillna(1.0).to_numpy(), 1.0 + 1e-6)
-    p = 1.0 / ratio  # negative binomial with mean mu and variance mu * ratio
-    n = mu * p / (1.0 - p)
+    out["dispersion"] = ratio  # variance over mean: the risk and the order sum days with it
     for q in QUANTILES:
-        out[f"p{round(q * 100)}"] = stats.nbinom.ppf(q, n, p).astype(float)
+        out[f"p{round(q * 100)}"] = demand_quantile(q, mu, ratio)
     return out
+
+
+def negative_binomial(mean: np.ndarray, dispersion: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """scipy's (n, p) for a count with this mean and variance ``mean * dispersion`` (> 1).
+
+    Days of one series share ``p``, so their sum is again negative binomial: (sum of n, p).
+    """
+    p = 1.0 / np.maximum(dispersion, 1.0 + 1e-6)
+    return np.maximum(mean, 1e-9) * p / (1.0 - p), p
+
+
+def demand_quantile(q: float, mean: np.ndarray, dispersion: np.ndarray) -> np.ndarray:
+    from scipy import stats
+
+    n, p = negative_binomial(np.asarray(mean, dtype=float), np.asarray(dispersion, dtype=float))
+    return stats.nbinom.ppf(q, n, p).astype(float)
