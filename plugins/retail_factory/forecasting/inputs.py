@@ -1,0 +1,148 @@
+"""What the forecasting job reads from the curated marts, as of a run date.
+
+* the **history** per store, product and day: units sold (``fct_sales_daily``, zero when no row)
+  and the recorded stock (``fct_inventory_daily``), for the days the store sent a stock record;
+* the **stock** at the end of the run date: on hand, in transit (shipped to the store and not
+  received by then), the pack size and, for fresh products, the shelf life;
+* the **delivery schedule** per store: the next order day after the run date, the one after it,
+  and the lead time from warehouse to store (the median of the last eight weeks' receipts in
+  ``fct_lead_times``, else the lead time the store asks for in its orders, else one day).
+
+Plain SQL that DuckDB and PostgreSQL both run; the job never reads the simulator's truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pandas as pd
+
+from retail_factory.warehouse.connections import Query, Warehouse, get_warehouse
+
+HISTORY_DAYS = 182  # half a year: four weeks of trailing rates and every weekday many times
+LEAD_TIME_WEEKS = 8
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+_HISTORY = """
+select
+    stock.store_id, stock.gtin, stock.snapshot_date as date,
+    coalesce(sales.units_sold, 0) as units_sold,
+    stock.on_hand_qty, stock.previous_on_hand_qty, stock.received_qty
+from marts.fct_inventory_daily as stock
+left join marts.fct_sales_daily as sales
+    on sales.store_id = stock.store_id and sales.gtin = stock.gtin and sales.sold_date = stock.snapshot_date
+where stock.snapshot_date > ? and stock.snapshot_date <= ?
+order by stock.store_id, stock.gtin, stock.snapshot_date
+"""
+
+_STOCK = """
+with on_hand as (
+    select store_id, gtin, on_hand_qty
+    from marts.fct_inventory_daily
+    where snapshot_date = ?
+),
+in_transit as (
+    select shipments.store_id, shipments.gtin, sum(shipments.shipped_qty) as in_transit_qty
+    from marts.fct_shipments as shipments
+    where shipments.shipped_date <= ?
+        and not exists (
+            select 1 from marts.fct_receipts as receipts
+            where receipts.shipment_id = shipments.shipment_id
+                and receipts.shipment_line = shipments.shipment_line
+                and receipts.received_date <= ?
+        )
+    group by shipments.store_id, shipments.gtin
+)
+select
+    on_hand.store_id, on_hand.gtin, on_hand.on_hand_qty as on_hand,
+    coalesce(in_transit.in_transit_qty, 0) as in_transit,
+    coalesce(products.case_size, 1) as pack_size,
+    case when products.is_fresh then products.shelf_life_days end as shelf_life_days
+from on_hand
+left join in_transit on in_transit.store_id = on_hand.store_id and in_transit.gtin = on_hand.gtin
+left join marts.dim_products as products on products.gtin = on_hand.gtin
+order by on_hand.store_id, on_hand.gtin
+"""
+
+_SCHEDULE = """
+with received as (
+    select receiver_id as store_id, lead_time_days
+    from marts.fct_lead_times
+    where flow = 'warehouse_to_store' and received_date > ? and received_date <= ? and lead_time_days is not null
+),
+asked as (
+    select store_id, max(requested_lead_time_days) as asked_lead_time_days
+    from marts.fct_store_orders
+    where ordered_date > ? and ordered_date <= ?
+    group by store_id
+)
+select stores.store_id, stores.order_days, asked.asked_lead_time_days,
+    (select percentile_disc(0.5) within group (order by received.lead_time_days)
+     from received where received.store_id = stores.store_id) as lead_time_days
+from marts.dim_stores as stores
+left join asked on asked.store_id = stores.store_id
+order by stores.store_id
+"""
+
+
+def load_history(as_of: dt.date, days: int = HISTORY_DAYS, warehouse: Warehouse | None = None) -> pd.DataFrame:
+    """Per store, product and recorded day up to ``as_of``: sales and recorded stock."""
+    with (warehouse or get_warehouse()).session() as query:
+        frame = _frame(query, _HISTORY, [as_of - dt.timedelta(days=days), as_of])
+    frame["date"] = pd.to_datetime(frame["date"])
+    for column in ("units_sold", "on_hand_qty", "previous_on_hand_qty", "received_qty"):
+        frame[column] = pd.to_numeric(frame[column])
+    return frame
+
+
+def load_stock(as_of: dt.date, warehouse: Warehouse | None = None) -> pd.DataFrame:
+    """Per store and product at the end of ``as_of``: on hand, in transit, pack size, shelf life if fresh."""
+    with (warehouse or get_warehouse()).session() as query:
+        frame = _frame(query, _STOCK, [as_of, as_of, as_of])
+    for column in ("on_hand", "in_transit", "pack_size", "shelf_life_days"):
+        frame[column] = pd.to_numeric(frame[column])
+    return frame
+
+
+def delivery_schedule(as_of: dt.date, warehouse: Warehouse | None = None) -> pd.DataFrame:
+    """Per store: ``lead_time_days``, ``next_order_date``, ``next_delivery_date``, ``days_to_delivery``
+    (the days the stock must last: from the day after ``as_of`` to the day before the delivery)
+    and ``days_between_deliveries``."""
+    since = as_of - dt.timedelta(weeks=LEAD_TIME_WEEKS)
+    with (warehouse or get_warehouse()).session() as query:
+        frame = _frame(query, _SCHEDULE, [since, as_of, since, as_of])
+    rows = []
+    for store in frame.to_dict("records"):
+        known = [v for v in (store["lead_time_days"], store["asked_lead_time_days"]) if pd.notna(v)]
+        lead = int(known[0]) if known else 1
+        first, second = _next_order_days(as_of, _order_weekdays(store["order_days"]))
+        delivery = first + dt.timedelta(days=lead)
+        rows.append({
+            "store_id": store["store_id"], "lead_time_days": lead, "next_order_date": first,
+            "next_delivery_date": delivery, "days_to_delivery": (delivery - as_of).days - 1,
+            "days_between_deliveries": (second - first).days,
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _order_weekdays(order_days: Any) -> list[int]:
+    """``["MON", "THU"]`` (a list, or its JSON text) as weekday numbers; every day when unknown."""
+    if isinstance(order_days, str):
+        names = json.loads(order_days)
+    else:
+        names = list(order_days) if isinstance(order_days, (list, tuple)) else []  # null: unknown
+    days = sorted({WEEKDAYS.index(str(name).upper()[:3]) for name in names if str(name).upper()[:3] in WEEKDAYS})
+    return days or list(range(7))
+
+
+def _next_order_days(as_of: dt.date, weekdays: list[int]) -> tuple[dt.date, dt.date]:
+    """The first two order days after ``as_of``."""
+    found = [d for d in (as_of + dt.timedelta(days=n) for n in range(1, 15)) if d.weekday() in weekdays]
+    return found[0], found[1]
+
+
+def _frame(query: Query, sql: str, params: list[Any]) -> pd.DataFrame:
+    columns, rows = query(sql, params)
+    return pd.DataFrame([list(row) for row in rows], columns=columns)
