@@ -62,3 +62,14 @@ def test_the_held_out_fortnight_beats_seasonal_naive(held_out) -> None:
     errors = rmsse(scored, train, ["mean", "naive"]).mul(weights / weights.sum(), axis=0).sum()
     assert errors["mean"] < errors["naive"], errors.to_dict()
     assert (scored["y"] <= scored["p95"]).mean() > 0.9  # the p95 covers most days (calibration: bench)
+
+
+def test_a_short_history_falls_back_to_seasonal_naive_then_to_the_mean(history: pd.DataFrame) -> None:
+    for days, model in ((20, "seasonal_naive"), (5, "historic_average")):
+        short = history[history["ds"] < history["ds"].min() + pd.Timedelta(days=days)]
+        forecast = forecast_demand(short)
+        assert set(forecast.values["model"]) == {model} and forecast.chosen == {}
+        assert forecast.values.groupby("unique_id").size().eq(HORIZON_DAYS).all()
+    mean = short.groupby("unique_id")["y"].mean()
+    first_day = forecast.values.groupby("unique_id")["mean"].first()
+    assert (first_day - mean.reindex(first_day.index)).abs().max() < 1e-6

@@ -132,10 +132,23 @@ def rmsse(predictions: pd.DataFrame, history: pd.DataFrame, models: list[str]) -
 
 
 def forecast_demand(frame: pd.DataFrame, horizon: int = HORIZON_DAYS, windows: int = BACKTEST_WINDOWS) -> Forecast:
-    """Backtest every candidate, choose one per segment, forecast ``horizon`` days with quantiles."""
+    """Backtest every candidate, choose one per segment, forecast ``horizon`` days with quantiles.
+
+    A history too short to backtest (the first weeks of a store) gets the fallback: seasonal
+    naive from one week of history, before that each series' mean.
+    """
     from statsforecast import StatsForecast
 
     segments = segment_series(frame)
+    days = frame["ds"].nunique()
+    if days < min_backtest_days(horizon, windows):
+        fallback = _fallback_model(days)
+        means = StatsForecast(models=[fallback], freq="D", n_jobs=1).forecast(df=frame, h=horizon)
+        means = means.merge(segments, left_on="unique_id", right_index=True)
+        means = means.assign(model=fallback.alias, mean=means[fallback.alias].clip(lower=0.0))
+        values = _with_quantiles(means[["unique_id", "ds", "segment", "model", "mean"]], frame)
+        return Forecast(values=values, chosen={}, backtest=pd.DataFrame(columns=["unique_id", "segment"]))
+
     predictions = _backtest_predictions(frame, horizon, windows)
     candidates = [c for c in predictions.columns if c not in ("unique_id", "ds", "cutoff", "y")]
     first_cutoff = predictions["cutoff"].min()
@@ -155,6 +168,17 @@ def forecast_demand(frame: pd.DataFrame, horizon: int = HORIZON_DAYS, windows: i
     means["mean"] = means["mean"].clip(lower=0.0)
     values = _with_quantiles(means[["unique_id", "ds", "segment", "model", "mean"]], frame)
     return Forecast(values=values, chosen=chosen, backtest=scores.reset_index())
+
+
+def min_backtest_days(horizon: int = HORIZON_DAYS, windows: int = BACKTEST_WINDOWS) -> int:
+    """Days of history a backtest needs: its windows, plus four weeks for the global model's features."""
+    return horizon * windows + 28
+
+
+def _fallback_model(days: int):
+    from statsforecast.models import HistoricAverage, SeasonalNaive
+
+    return SeasonalNaive(7, alias=BASELINE) if days >= 7 else HistoricAverage(alias="historic_average")
 
 
 def _with_quantiles(means: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
