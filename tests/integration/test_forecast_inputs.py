@@ -1,90 +1,94 @@
-"""What the forecasting job reads, on marts written by hand into a real DuckDB file (only the columns
-it reads), so each answer can be checked with a pencil."""
+"""What the forecasting job reads, on marts written by hand (only the columns it reads) into a real
+DuckDB file and a real PostgreSQL database, so each answer can be checked with a pencil."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
-import duckdb
 import pytest
 from retail_factory.forecasting.inputs import delivery_schedule, load_history, load_stock
-from retail_factory.warehouse.connections import DuckDBWarehouse
 
 pytestmark = pytest.mark.integration
 AS_OF = dt.date(2025, 6, 3)  # a Tuesday
 S1, S2, MILK, SOAP = "S1", "S2", "G-MILK", "G-SOAP"
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> DuckDBWarehouse:
-    path = Path(tmp_path_factory.mktemp("forecast-inputs")) / "w.duckdb"
-    day = dt.timedelta(days=1)
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema marts")
-        con.execute(
-            "create table marts.fct_inventory_daily (store_id varchar, gtin varchar, snapshot_date date,"
-            " on_hand_qty integer, previous_on_hand_qty integer, received_qty integer)"
-        )
-        con.executemany(
-            "insert into marts.fct_inventory_daily values (?, ?, ?, ?, ?, ?)",
-            [(S1, MILK, AS_OF - day, 5, 8, 0), (S1, MILK, AS_OF, 0, 5, 0), (S1, SOAP, AS_OF, 30, 30, 0)],
-        )
-        con.execute(
-            "create table marts.fct_sales_daily (store_id varchar, gtin varchar, sold_date date, units_sold int)"
-        )
-        con.executemany("insert into marts.fct_sales_daily values (?, ?, ?, ?)", [(S1, MILK, AS_OF - day, 3)])
-        con.execute(
-            "create table marts.fct_shipments (shipment_id varchar, shipment_line int, store_id varchar,"
-            " gtin varchar, shipped_qty int, shipped_date date)"
-        )
-        con.executemany(
-            "insert into marts.fct_shipments values (?, ?, ?, ?, ?, ?)",
-            [("SH1", 1, S1, MILK, 12, AS_OF - day), ("SH1", 2, S1, SOAP, 6, AS_OF - day),
-             ("SH2", 1, S1, MILK, 24, AS_OF), ("SH3", 1, S1, MILK, 6, AS_OF + day)],
-        )  # fmt: skip
-        con.execute("create table marts.fct_receipts (shipment_id varchar, shipment_line int, received_date date)")
-        con.execute("insert into marts.fct_receipts values ('SH1', 2, ?)", [AS_OF])  # soap arrived, milk did not
-        con.execute(
-            "create table marts.dim_products (gtin varchar, case_size int, is_fresh boolean, shelf_life_days int)"
-        )
-        con.executemany(
-            "insert into marts.dim_products values (?, ?, ?, ?)", [(MILK, 6, True, 7), (SOAP, 12, False, 700)]
-        )
-        con.execute("create table marts.dim_stores (store_id varchar, order_days varchar)")
-        con.executemany("insert into marts.dim_stores values (?, ?)", [(S1, '["MON","THU"]'), (S2, None)])
-        con.execute(
-            "create table marts.fct_lead_times (flow varchar, receiver_id varchar, lead_time_days int,"
-            " received_date date)"
-        )
-        con.executemany(
-            "insert into marts.fct_lead_times values (?, ?, ?, ?)",
-            [("warehouse_to_store", S1, 2, AS_OF - day), ("warehouse_to_store", S1, 2, AS_OF),
-             ("warehouse_to_store", S1, 5, AS_OF), ("warehouse_to_store", S1, 9, AS_OF - dt.timedelta(weeks=9))],
-        )  # fmt: skip
-        con.execute(
-            "create table marts.fct_store_orders (store_id varchar, requested_lead_time_days int, ordered_date date)"
-        )
-        con.execute("insert into marts.fct_store_orders values (?, 3, ?)", [S2, AS_OF])
-    return DuckDBWarehouse(path)
+DAY = dt.timedelta(days=1)
+TABLES = {  # only the columns the job reads
+    "fct_inventory_daily": (
+        "store_id varchar, gtin varchar, snapshot_date date, on_hand_qty integer, previous_on_hand_qty integer,"
+        " received_qty integer",
+        [(S1, MILK, AS_OF - DAY, 5, 8, 0), (S1, MILK, AS_OF, 0, 5, 0), (S1, SOAP, AS_OF, 30, 30, 0)],
+    ),
+    "fct_sales_daily": (
+        "store_id varchar, gtin varchar, sold_date date, units_sold integer",
+        [(S1, MILK, AS_OF - DAY, 3)],
+    ),
+    "fct_shipments": (
+        "shipment_id varchar, shipment_line integer, store_id varchar, gtin varchar, shipped_qty integer,"
+        " shipped_date date",
+        [("SH1", 1, S1, MILK, 12, AS_OF - DAY), ("SH1", 2, S1, SOAP, 6, AS_OF - DAY),
+         ("SH2", 1, S1, MILK, 24, AS_OF), ("SH3", 1, S1, MILK, 6, AS_OF + DAY)],
+    ),
+    "fct_receipts": (
+        "shipment_id varchar, shipment_line integer, received_date date",
+        [("SH1", 2, AS_OF)],  # the soap arrived, the milk did not
+    ),
+    "dim_products": (
+        "gtin varchar, case_size integer, is_fresh boolean, shelf_life_days integer",
+        [(MILK, 6, True, 7), (SOAP, 12, False, 700)],
+    ),
+    "dim_stores": ("store_id varchar, order_days varchar", [(S1, '["MON","THU"]'), (S2, None)]),
+    "fct_lead_times": (
+        "flow varchar, receiver_id varchar, lead_time_days integer, received_date date",
+        [("warehouse_to_store", S1, 2, AS_OF - DAY), ("warehouse_to_store", S1, 2, AS_OF),
+         ("warehouse_to_store", S1, 5, AS_OF), ("warehouse_to_store", S1, 9, AS_OF - dt.timedelta(weeks=9))],
+    ),
+    "fct_store_orders": (
+        "store_id varchar, requested_lead_time_days integer, ordered_date date",
+        [(S2, 3, AS_OF)],
+    ),
+}  # fmt: skip
 
 
-def test_history_has_every_recorded_day_with_its_sales_or_none(warehouse) -> None:
-    history = load_history(AS_OF, warehouse=warehouse)
+def _literal(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return f"date '{value.isoformat()}'"
+    return str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
+
+
+@pytest.fixture
+def marts(warehouse):
+    """The marts above in an empty DuckDB file or PostgreSQL database (each test runs on both)."""
+    statements = ["create schema marts"]
+    for table, (columns, rows) in TABLES.items():
+        statements.append(f"create table marts.{table} ({columns})")
+        values = ", ".join("(" + ", ".join(_literal(v) for v in row) + ")" for row in rows)
+        statements.append(f"insert into marts.{table} values {values}")
+    warehouse.run_statements(statements)
+    return warehouse
+
+
+def test_history_has_every_recorded_day_with_its_sales_or_none(marts) -> None:
+    history = load_history(AS_OF, warehouse=marts)
     rows = {(r.gtin, r.date.date()): (r.units_sold, r.on_hand_qty) for r in history.itertuples()}
     assert rows == {(MILK, AS_OF - dt.timedelta(days=1)): (3, 5), (MILK, AS_OF): (0, 0), (SOAP, AS_OF): (0, 30)}
 
 
-def test_stock_counts_what_was_shipped_and_not_yet_received(warehouse) -> None:
-    stock = load_stock(AS_OF, warehouse=warehouse).set_index("gtin")
+def test_stock_counts_what_was_shipped_and_not_yet_received(marts) -> None:
+    stock = load_stock(AS_OF, warehouse=marts).set_index("gtin")
     assert stock.loc[MILK, "in_transit"] == 12 + 24  # SH3 leaves after the run date
     assert stock.loc[SOAP, "in_transit"] == 0  # received on the run date
     assert stock.loc[MILK, "pack_size"] == 6 and stock.loc[MILK, "shelf_life_days"] == 7
     assert stock.loc[SOAP, "shelf_life_days"] != stock.loc[SOAP, "shelf_life_days"]  # not fresh: no cap (NaN)
 
 
-def test_the_next_delivery_follows_the_order_days_and_the_lead_time(warehouse) -> None:
-    schedule = delivery_schedule(AS_OF, warehouse=warehouse).set_index("store_id")
+def test_the_next_delivery_follows_the_order_days_and_the_lead_time(marts) -> None:
+    schedule = delivery_schedule(AS_OF, warehouse=marts).set_index("store_id")
     s1 = schedule.loc[S1]  # orders Mon and Thu; receipts of the last 8 weeks took 2, 2 and 5 days
     assert s1["lead_time_days"] == 2 and s1["next_order_date"] == dt.date(2025, 6, 5)
     assert s1["next_delivery_date"] == dt.date(2025, 6, 7) and s1["days_to_delivery"] == 3
