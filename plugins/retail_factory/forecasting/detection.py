@@ -75,13 +75,15 @@ def _p_no_sale(rate: pd.Series, variance: pd.Series) -> pd.Series:
 
     Shoppers buy in baskets and days differ, so a product's daily sales vary more than a Poisson
     count: a zero is likelier than ``exp(-λ)``, and a Poisson test calls too many stockouts. With
-    mean ``m`` and variance ``v > m``, the negative binomial gives ``(m / v) ** (m² / (v − m))``.
+    mean ``m`` and variance ``v > m``, the negative binomial the forecasts use gives ``p ** n``.
     """
+    from retail_factory.forecasting.models import negative_binomial
+
     rate = rate.fillna(0).clip(lower=0)
     overdispersed = variance.fillna(0) > rate + 1e-9
-    safe_variance = variance.where(overdispersed, rate + 1.0)
-    negative_binomial = (rate / safe_variance) ** (rate**2 / (safe_variance - rate))
-    return pd.Series(np.where(overdispersed, negative_binomial, np.exp(-rate)), index=rate.index)
+    dispersion = variance.where(overdispersed, rate + 1.0) / rate.where(rate > 0, 1.0)
+    n, p = negative_binomial(rate.to_numpy(), dispersion.to_numpy())
+    return pd.Series(np.where(overdispersed, p**n, np.exp(-rate)), index=rate.index)
 
 
 def precision_recall(predicted: pd.Series, actual: pd.Series) -> tuple[float, float]:
