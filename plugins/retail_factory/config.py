@@ -41,6 +41,7 @@ class Settings:
     dbt_project_dir: Path
     dbt_target_dir: Path
     expectations_dir: Path  # the GX file data context (suites, validation definitions, checkpoints)
+    service_level: float = 0.975  # the share of replenishment cycles the order proposals aim to cover
     raw_container: str = "raw"
     quarantine_container: str = "quarantine"
     curated_container: str = "curated"
@@ -80,10 +81,21 @@ def get_settings() -> Settings:
         dbt_project_dir=Path(_env("DBT_PROJECT_DIR", str(home / "dbt_project"))),
         dbt_target_dir=Path(_env("DBT_TARGET_DIR", str(home / ".warehouse" / "dbt-target"))),
         expectations_dir=Path(_env("EXPECTATIONS_DIR", str(home / "expectations"))),
+        service_level=_service_level(_env("SERVICE_LEVEL", "0.975")),
     )
 
 
 WAREHOUSES = ("duckdb", "postgres")
+
+
+def _service_level(value: str) -> float:
+    try:
+        level = float(value)
+    except ValueError:
+        level = -1.0
+    if not 0.5 <= level < 1.0:
+        raise ValueError(f"{ENV_PREFIX}SERVICE_LEVEL is {value!r}; it must be a share between 0.5 and 1 (e.g. 0.975)")
+    return level
 
 
 def _warehouse_kind(value: str) -> str:

@@ -8,6 +8,8 @@ import datetime as dt
 import pytest
 from retail_factory.forecasting.inputs import delivery_schedule, load_history, load_stock
 
+from tests.integration.warehouse_helpers import write_tables
+
 pytestmark = pytest.mark.integration
 AS_OF = dt.date(2025, 6, 3)  # a Tuesday
 S1, S2, MILK, SOAP = "S1", "S2", "G-MILK", "G-SOAP"
@@ -51,25 +53,10 @@ TABLES = {  # only the columns the job reads
 }  # fmt: skip
 
 
-def _literal(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return f"date '{value.isoformat()}'"
-    return str(value) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
-
-
 @pytest.fixture
 def marts(warehouse):
     """The marts above in an empty DuckDB file or PostgreSQL database (each test runs on both)."""
-    statements = ["create schema marts"]
-    for table, (columns, rows) in TABLES.items():
-        statements.append(f"create table marts.{table} ({columns})")
-        values = ", ".join("(" + ", ".join(_literal(v) for v in row) + ")" for row in rows)
-        statements.append(f"insert into marts.{table} values {values}")
-    warehouse.run_statements(statements)
+    write_tables(warehouse, TABLES)
     return warehouse
 
 

@@ -29,7 +29,13 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
 def held_out(history: pd.DataFrame):
     cut = history["ds"].max() - pd.Timedelta(days=HORIZON_DAYS - 1)
     train, test = history[history["ds"] < cut], history[history["ds"] >= cut]
+    # A product listed five days before the cut: too new to backtest, among series that are not.
+    listed = pd.date_range(cut - pd.Timedelta(days=5), periods=5)
+    train = pd.concat([train, pd.DataFrame({"unique_id": NEW_PRODUCT, "ds": listed, "y": [3.0, 0, 2, 5, 0]})])
     return train, test, forecast_demand(train)
+
+
+NEW_PRODUCT = "NEW|00000000000017"
 
 
 def test_every_series_gets_a_fortnight_of_ordered_quantiles(held_out) -> None:
@@ -48,7 +54,15 @@ def test_each_segment_takes_the_candidate_with_the_lowest_backtest_error(held_ou
     assert {"seasonal_naive", "TSB", "CrostonSBA", "ADIDA", "IMAPA", "lightgbm"} <= set(candidates)
     for segment, group in scores.groupby("segment"):
         assert forecast.chosen[segment] == group[candidates].mean().idxmin(), segment
-    assert (forecast.values["model"] == forecast.values["segment"].map(forecast.chosen)).all()
+    learnt = forecast.values[forecast.values["unique_id"] != NEW_PRODUCT]
+    assert (learnt["model"] == learnt["segment"].map(forecast.chosen)).all()
+
+
+def test_a_product_too_new_to_backtest_takes_its_mean_and_leaves_the_others_alone(held_out) -> None:
+    _, _, forecast = held_out
+    new = forecast.values[forecast.values["unique_id"] == NEW_PRODUCT]
+    assert set(new["model"]) == {"historic_average"} and new["mean"].eq(2.0).all()
+    assert NEW_PRODUCT not in set(forecast.backtest["unique_id"])
 
 
 def test_the_held_out_fortnight_beats_seasonal_naive(held_out) -> None:

@@ -80,3 +80,27 @@ def run_models(run_date: dt.date, *options: str, **more_vars: Any) -> Any:
     vars_ = json.dumps({"run_date": run_date.isoformat(), **more_vars})
     skipped = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
     return run_dbt(["build", "--vars", vars_, *skipped, *options])
+
+
+def sql_literal(value: Any) -> str:
+    """A Python value as a SQL literal both DuckDB and PostgreSQL read."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return f"date '{value.isoformat()}'"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def write_tables(warehouse, tables: dict[str, tuple[str, list[tuple]]], schema: str = "marts") -> None:
+    """Create ``schema`` and each table (``name -> (columns DDL, rows)``) with its rows, in one transaction."""
+    statements = [f"create schema {schema}"]
+    for table, (columns, rows) in tables.items():
+        statements.append(f"create table {schema}.{table} ({columns})")
+        for start in range(0, len(rows), 1000):
+            values = ", ".join("(" + ", ".join(sql_literal(v) for v in row) + ")" for row in rows[start : start + 1000])
+            statements.append(f"insert into {schema}.{table} values {values}")
+    warehouse.run_statements(statements)

@@ -44,11 +44,14 @@ class Forecast:
     backtest: pd.DataFrame  # unique_id, segment, one RMSSE column per candidate
 
 
-def series_frame(demand: pd.DataFrame, value: str = "demand") -> pd.DataFrame:
-    """The long frame the libraries take: ``unique_id`` (store|gtin), ``ds``, ``y``, every day present.
+def series_frame(demand: pd.DataFrame, value: str = "demand", end: pd.Timestamp | None = None) -> pd.DataFrame:
+    """The long frame the libraries take: ``unique_id`` (store|gtin), ``ds``, ``y``, and ``imputed``.
 
-    Days without a row (the store closed) count zero demand, so each series has a regular daily
-    frequency; the weekday features learn the closed days.
+    Each series runs every day from its own first record (a store opening or a product listed
+    mid-history has no invented zeros before it) to ``end`` (default: the last day of any series).
+    A day without a record is a gap in the data, not a day without demand (stores send their stock
+    every day, open or not): it takes the series' mean on that weekday, or zero when that weekday
+    was never recorded (a store closed on Sundays). ``imputed`` marks those days.
     """
     frame = pd.DataFrame(
         {
@@ -57,9 +60,18 @@ def series_frame(demand: pd.DataFrame, value: str = "demand") -> pd.DataFrame:
             "y": demand[value].astype(float),
         }
     )
-    days = pd.date_range(frame["ds"].min(), frame["ds"].max(), freq="D")
-    full = pd.MultiIndex.from_product([frame["unique_id"].unique(), days], names=["unique_id", "ds"])
-    return frame.set_index(["unique_id", "ds"])["y"].reindex(full, fill_value=0.0).reset_index()
+    end = pd.Timestamp(end) if end is not None else frame["ds"].max()
+    firsts = frame.groupby("unique_id")["ds"].min()
+    lengths = ((end - firsts).dt.days + 1).clip(lower=0)
+    ids = np.repeat(firsts.index.to_numpy(), lengths.to_numpy())
+    offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths.to_numpy()) - lengths.to_numpy(), lengths)
+    days = np.repeat(firsts.to_numpy(), lengths.to_numpy()) + pd.to_timedelta(offsets, unit="D")
+    full = pd.DataFrame({"unique_id": ids, "ds": days}).merge(frame, on=["unique_id", "ds"], how="left")
+    weekday = full["ds"].dt.day_of_week
+    weekday_mean = full.groupby(["unique_id", weekday])["y"].transform("mean")
+    full["imputed"] = full["y"].isna()
+    full["y"] = full["y"].fillna(weekday_mean).fillna(0.0)
+    return full
 
 
 def segment_series(frame: pd.DataFrame) -> pd.Series:
@@ -98,6 +110,8 @@ def _global_model():
         n_jobs=2,
         verbose=-1,
         random_state=0,
+        deterministic=True,  # the same history gives the same forecast: re-running a date changes nothing
+        force_row_wise=True,
     )
     return MLForecast(
         models={"lightgbm": regressor},
@@ -134,51 +148,67 @@ def rmsse(predictions: pd.DataFrame, history: pd.DataFrame, models: list[str]) -
 def forecast_demand(frame: pd.DataFrame, horizon: int = HORIZON_DAYS, windows: int = BACKTEST_WINDOWS) -> Forecast:
     """Backtest every candidate, choose one per segment, forecast ``horizon`` days with quantiles.
 
-    A history too short to backtest (the first weeks of a store) gets the fallback: seasonal
-    naive from one week of history, before that each series' mean.
+    A series too short to backtest (a store's or a product's first weeks) gets the fallback:
+    seasonal naive from one week of history, before that its own mean. Each series is judged on
+    its own length, so one new product does not take the others' models away.
     """
-    from statsforecast import StatsForecast
-
+    frame = frame[["unique_id", "ds", "y"]]  # the libraries read any other column as a regressor
     segments = segment_series(frame)
-    days = frame["ds"].nunique()
-    if days < min_backtest_days(horizon, windows):
-        fallback = _fallback_model(days)
-        means = StatsForecast(models=[fallback], freq="D", n_jobs=1).forecast(df=frame, h=horizon)
-        means = means.merge(segments, left_on="unique_id", right_index=True)
-        means = means.assign(model=fallback.alias, mean=means[fallback.alias].clip(lower=0.0))
-        values = _with_quantiles(means[["unique_id", "ds", "segment", "model", "mean"]], frame)
-        return Forecast(values=values, chosen={}, backtest=pd.DataFrame(columns=["unique_id", "segment"]))
+    lengths = frame.groupby("unique_id").size()
+    long_enough = lengths.index[lengths >= min_backtest_days(horizon, windows)]
+    learnt = frame[frame["unique_id"].isin(long_enough)]
+    parts, chosen, scores = [], {}, pd.DataFrame(columns=["unique_id", "segment"])
+    if not learnt.empty:
+        means, chosen, scores = _backtested_means(learnt, segments, horizon, windows)
+        parts.append(means)
+    for fallback, ids in _fallbacks(lengths.drop(long_enough)):
+        means = _statsforecast([fallback], frame[frame["unique_id"].isin(ids)], horizon)
+        parts.append(means.assign(model=fallback.alias, mean=means[fallback.alias]))
+    means = pd.concat(parts, ignore_index=True).merge(segments, left_on="unique_id", right_index=True)
+    means["mean"] = means["mean"].clip(lower=0.0)
+    values = _with_quantiles(means[["unique_id", "ds", "segment", "model", "mean"]], frame)
+    return Forecast(values=values.sort_values(["unique_id", "ds"], ignore_index=True), chosen=chosen, backtest=scores)
 
+
+def _backtested_means(
+    frame: pd.DataFrame, segments: pd.Series, horizon: int, windows: int
+) -> tuple[pd.DataFrame, dict[str, str], pd.DataFrame]:
     predictions = _backtest_predictions(frame, horizon, windows)
     candidates = [c for c in predictions.columns if c not in ("unique_id", "ds", "cutoff", "y")]
     first_cutoff = predictions["cutoff"].min()
-    scores = rmsse(predictions, frame[frame["ds"] <= first_cutoff], candidates)
-    scores = scores.join(segments)
+    scores = rmsse(predictions, frame[frame["ds"] <= first_cutoff], candidates).join(segments)
     chosen = {
         segment: str(group[candidates].mean().idxmin())
         for segment, group in scores.groupby("segment")
         if group[candidates].notna().any().any()
     }
-
-    stats = StatsForecast(models=_stats_models(), freq="D", n_jobs=1).forecast(df=frame, h=horizon)
+    stats = _statsforecast(_stats_models(), frame, horizon)
     learnt = _global_model().fit(frame).predict(horizon)
-    means = stats.merge(learnt, on=["unique_id", "ds"]).merge(segments, left_on="unique_id", right_index=True)
-    means["model"] = means["segment"].map(chosen).fillna(BASELINE)
-    means["mean"] = [row[model] for model, (_, row) in zip(means["model"], means.iterrows(), strict=True)]
-    means["mean"] = means["mean"].clip(lower=0.0)
-    values = _with_quantiles(means[["unique_id", "ds", "segment", "model", "mean"]], frame)
-    return Forecast(values=values, chosen=chosen, backtest=scores.reset_index())
+    means = stats.merge(learnt, on=["unique_id", "ds"])
+    means["model"] = means["unique_id"].map(segments).map(chosen).fillna(BASELINE)
+    picked = means[candidates].to_numpy()[np.arange(len(means)), [candidates.index(m) for m in means["model"]]]
+    return means.assign(mean=picked), chosen, scores.reset_index()
+
+
+def _statsforecast(models: list, frame: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    from statsforecast import StatsForecast
+
+    return StatsForecast(models=models, freq="D", n_jobs=1).forecast(df=frame, h=horizon)
+
+
+def _fallbacks(lengths: pd.Series) -> list[tuple[object, pd.Index]]:
+    """The short series by fallback model: seasonal naive from one week of history, else the mean."""
+    from statsforecast.models import HistoricAverage, SeasonalNaive
+
+    week = lengths >= 7
+    groups = [(SeasonalNaive(7, alias=BASELINE), lengths.index[week]), (HistoricAverage(alias="historic_average"),
+              lengths.index[~week])]  # fmt: skip
+    return [(model, ids) for model, ids in groups if len(ids)]
 
 
 def min_backtest_days(horizon: int = HORIZON_DAYS, windows: int = BACKTEST_WINDOWS) -> int:
     """Days of history a backtest needs: its windows, plus four weeks for the global model's features."""
     return horizon * windows + 28
-
-
-def _fallback_model(days: int):
-    from statsforecast.models import HistoricAverage, SeasonalNaive
-
-    return SeasonalNaive(7, alias=BASELINE) if days >= 7 else HistoricAverage(alias="historic_average")
 
 
 def _with_quantiles(means: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:

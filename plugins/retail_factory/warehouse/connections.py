@@ -12,10 +12,12 @@ import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
+import pandas as pd
 
 from retail_factory.config import PostgresSettings, Settings, get_postgres_settings, get_settings
 from retail_factory.warehouse.raw_tables import LOAD_LOG_COLUMNS, LOAD_LOG_TABLE, SCHEMA, RawTable, raw_tables
@@ -49,6 +51,36 @@ class Warehouse(Protocol):
     def replace_partitions(
         self, staged: duckdb.DuckDBPyConnection, day: dt.date, tables: dict[str, RawTable], log: str
     ) -> None: ...
+
+    def replace_rows(self, tables: dict[str, OutputTable], key_column: str, key: Any) -> None:
+        """Replace the rows whose ``key_column`` is ``key`` in every table, in one transaction."""
+        ...
+
+
+@dataclass(frozen=True)
+class OutputTable:
+    """Rows a job writes to a table of its own (``ml.*``): its columns' SQL types and the new rows."""
+
+    columns: dict[str, str]  # name -> portable SQL type (varchar, date, integer, double precision, boolean)
+    rows: pd.DataFrame
+
+    def create_sql(self, name: str) -> str:
+        return f"create table if not exists {name} ({', '.join(f'{c} {t}' for c, t in self.columns.items())})"
+
+    def typed_rows(self) -> pd.DataFrame:
+        """The rows in the declared columns and types (nullable integers, so no ``3.0`` reaches an integer)."""
+        kinds = {"integer": "Int64", "bigint": "Int64", "double precision": "float64", "boolean": "boolean",
+                 "varchar": "string"}  # fmt: skip
+        out = pd.DataFrame(index=self.rows.index)
+        for column, sql_type in self.columns.items():
+            values = self.rows[column]
+            if sql_type == "date":
+                out[column] = pd.to_datetime(values).dt.date
+            elif sql_type == "integer":
+                out[column] = pd.to_numeric(values).round().astype("Int64")
+            else:
+                out[column] = values.astype(kinds.get(sql_type, "object"))
+        return out.reset_index(drop=True)
 
 
 def _loaded_blobs(rows: Rows) -> dict[tuple[str, str], set[tuple[str, str]]]:
@@ -147,6 +179,23 @@ class DuckDBWarehouse:
             staged.execute("rollback")
             raise
 
+    def replace_rows(self, tables: dict[str, OutputTable], key_column: str, key: Any) -> None:
+        with self.connect() as con:
+            con.execute("begin transaction")
+            try:
+                for name, table in tables.items():
+                    con.execute(f"create schema if not exists {name.split('.')[0]}")
+                    con.execute(table.create_sql(name))
+                    con.execute(f"delete from {name} where {key_column} = ?", [key])
+                    con.register("incoming_rows", table.typed_rows())
+                    columns = ", ".join(table.columns)
+                    con.execute(f"insert into {name} ({columns}) select {columns} from incoming_rows")
+                    con.unregister("incoming_rows")
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+
 
 class PostgresWarehouse:
     """A PostgreSQL database; rows arrive by ``COPY`` inside one transaction per load."""
@@ -229,6 +278,18 @@ class PostgresWarehouse:
                     f"({columns})",
                     Path(tmp) / f"{table.name}.csv",
                 )
+
+    def replace_rows(self, tables: dict[str, OutputTable], key_column: str, key: Any) -> None:
+        import io
+
+        with self.connect() as conn, conn, conn.cursor() as cursor:  # `with conn`: one transaction
+            for name, table in tables.items():
+                cursor.execute(f"create schema if not exists {name.split('.')[0]}")
+                cursor.execute(table.create_sql(name))
+                cursor.execute(f"delete from {name} where {key_column} = %s", [key])
+                data = io.StringIO(table.typed_rows().to_csv(index=False, na_rep=""))
+                columns = ", ".join(table.columns)
+                cursor.copy_expert(f"copy {name} ({columns}) from stdin with (format csv, header true)", data)
 
     @staticmethod
     def _copy(

@@ -1,0 +1,240 @@
+"""The forecasting job for one run date: read the marts, detect, unconstrain, forecast, judge the risk,
+propose orders, and write the ``ml.*`` tables (``forecasting.outputs``) in one transaction.
+
+What happens to imperfect data (docs/architecture.md, "Stockout forecasting"):
+
+* a **product delisted** (no stock record on the run date) is not forecast: nothing to order;
+* a **store without a stock record on the run date** gets no risk and no order, and is named in
+  ``ml.forecast_runs.stores_without_stock`` (stale stock would give wrong risks);
+* a **product with little history** gets a fallback model (``models.forecast_demand``); a series
+  begins at its own first record, so a **store opening mid-history** has no invented zeros;
+* **missing days** are filled with the series' mean on that weekday (``models.series_frame``);
+* a **negative or missing stock record** counts as no stock (``stock_check`` ``negative`` or
+  ``missing``); a stock record far
+  above anything the series held before is **implausible**: its risk is computed as recorded but
+  no order is proposed until the shelf is counted (``stock_check = implausible``);
+* **net returns** above sales on a day count as no sale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from retail_factory.forecasting import inputs, outputs
+from retail_factory.forecasting.detection import detect_stockouts
+from retail_factory.forecasting.models import forecast_demand, series_frame
+from retail_factory.forecasting.risk import stockout_risk
+from retail_factory.forecasting.unconstrain import unconstrain_demand
+from retail_factory.warehouse.connections import OutputTable, Warehouse, get_warehouse
+
+log = logging.getLogger(__name__)
+
+AT_RISK = 0.5  # a series whose p_stockout reaches this is "at risk" in summaries and reports
+DETECTED_DAYS_KEPT = 28  # ml.detected_stockouts keeps the last four weeks' stockouts of each run
+IMPLAUSIBLE_FACTOR = 10  # a stock record above 10x the series' highest of the previous 8 weeks
+PLAUSIBLE_WEEKS = 8
+
+
+@dataclass(frozen=True)
+class ForecastRun:
+    as_of: dt.date
+    tables: dict[str, pd.DataFrame]  # qualified ml table -> its rows for the date
+
+    @property
+    def summary(self) -> dict[str, object]:
+        row = self.tables[f"{outputs.SCHEMA}.forecast_runs"].iloc[0].to_dict()
+        return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
+
+
+def run_forecast(as_of: dt.date, warehouse: Warehouse | None = None, service_level: float | None = None) -> ForecastRun:
+    """Compute the run for ``as_of`` and write it (replacing that date's rows); return what was written."""
+    from retail_factory.config import get_settings
+
+    warehouse = warehouse or get_warehouse()
+    level = service_level if service_level is not None else get_settings().service_level
+    run = compute_forecast(as_of, warehouse, level)
+    warehouse.replace_rows(
+        {name: OutputTable(outputs.TABLES[name], rows) for name, rows in run.tables.items()},
+        outputs.KEY_COLUMN,
+        as_of,
+    )
+    log.info("forecast for %s written: %s", as_of, run.summary)
+    return run
+
+
+def compute_forecast(as_of: dt.date, warehouse: Warehouse, service_level: float) -> ForecastRun:
+    history = inputs.load_history(as_of, warehouse=warehouse)
+    stock = inputs.load_stock(as_of, warehouse=warehouse)
+    schedule = inputs.delivery_schedule(as_of, warehouse=warehouse)
+    stores_without_stock = sorted(set(schedule["store_id"]) - set(stock["store_id"])) if len(schedule) else []
+    if stores_without_stock:
+        log.warning("no stock record on %s for stores %s: no risk, no order for them", as_of, stores_without_stock)
+
+    # Only what is listed on the run date is forecast; net returns count as no sale.
+    history = history.merge(stock[["store_id", "gtin"]], on=["store_id", "gtin"], how="inner")
+    history["units_sold"] = history["units_sold"].clip(lower=0)
+    if history.empty:
+        log.warning("nothing to forecast for %s: no stock records in the marts", as_of)
+        return _run(as_of, {}, _empty_tables(), stores_without_stock, service_level)
+
+    flags = detect_stockouts(history)
+    demand = unconstrain_demand(flags)
+    frame = series_frame(demand, end=pd.Timestamp(as_of))
+    forecast = forecast_demand(frame)
+    values = _with_keys(forecast.values)
+
+    stock = _checked_stock(stock, history, flags, as_of)
+    risks = _risks(stock, schedule, values, service_level)
+    tables = {
+        "demand_forecasts": _demand_forecasts(values, as_of),
+        "stockout_risks": _stockout_risks(risks, as_of),
+        "order_proposals": _order_proposals(risks, as_of, service_level),
+        "detected_stockouts": _detected(demand, as_of),
+    }
+    facts = {
+        "series": int(values["unique_id"].nunique()),
+        "history_days": int(history["date"].nunique()),
+        "imputed_days": int(frame["imputed"].sum()),
+        "stockout_days": int(flags["is_stockout"].sum()),
+        "unconstrained_days": int(demand["is_unconstrained"].sum()),
+        "chosen": forecast.chosen,
+        "backtest": {
+            m: round(float(v), 4)
+            for m, v in forecast.backtest.drop(columns=["unique_id", "segment"], errors="ignore").mean().items()
+        },  # fmt: skip
+        "fallback_series": int((~values["unique_id"].drop_duplicates().isin(forecast.backtest["unique_id"])).sum()),
+    }
+    return _run(as_of, facts, tables, stores_without_stock, service_level)
+
+
+def _with_keys(values: pd.DataFrame) -> pd.DataFrame:
+    keys = values["unique_id"].str.split("|", n=1, expand=True)
+    return values.assign(store_id=keys[0], gtin=keys[1])
+
+
+def _checked_stock(stock: pd.DataFrame, history: pd.DataFrame, flags: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """``stock`` with ``stock_check``: ok, missing or negative (counted as none), implausible, phantom_suspected."""
+    day = pd.Timestamp(as_of)
+    before = history[(history["date"] < day) & (history["date"] >= day - pd.Timedelta(weeks=PLAUSIBLE_WEEKS))]
+    highest = before.groupby(["store_id", "gtin"])["on_hand_qty"].max().rename("highest_before")
+    phantom = flags.loc[(flags["date"] == day) & flags["is_phantom_stock"], ["store_id", "gtin"]].assign(phantom=True)
+    out = stock.merge(highest, on=["store_id", "gtin"], how="left").merge(phantom, on=["store_id", "gtin"], how="left")
+    implausible = (out["highest_before"] > 0) & (out["on_hand"] > IMPLAUSIBLE_FACTOR * out["highest_before"])
+    out["stock_check"] = np.select(
+        [out["on_hand"].isna(), out["on_hand"] < 0, implausible, out["phantom"].fillna(False).astype(bool)],
+        ["missing", "negative", "implausible", "phantom_suspected"],
+        "ok",
+    )
+    out["on_hand"] = out["on_hand"].fillna(0)
+    return out.drop(columns=["highest_before", "phantom"])
+
+
+def _risks(stock: pd.DataFrame, schedule: pd.DataFrame, values: pd.DataFrame, service_level: float) -> pd.DataFrame:
+    merged = stock.merge(schedule, on="store_id", how="left")
+    merged["unique_id"] = merged["store_id"].astype(str) + "|" + merged["gtin"].astype(str)
+    merged = merged.set_index("unique_id")
+    risks = stockout_risk(values, merged, service_level)
+    until = risks["days_to_delivery"]
+    ranked = values.sort_values(["unique_id", "ds"]).assign(day=lambda f: f.groupby("unique_id").cumcount() + 1)
+    within = ranked[ranked["day"] <= ranked["unique_id"].map(until).fillna(0)]
+    risks["expected_demand"] = within.groupby("unique_id")["mean"].sum().reindex(risks.index).fillna(0.0)
+    risks["model"] = values.groupby("unique_id")["model"].first().reindex(risks.index)
+    risks["capped_by_shelf_life"] = _capped(risks)
+    # A stock record nobody believes is not a basis for an order: count the shelf first.
+    risks["recommended_order_qty"] = risks["recommended_order_qty"].where(risks["stock_check"] != "implausible")
+    return risks.reset_index()
+
+
+def _capped(risks: pd.DataFrame) -> pd.Series:
+    """Whether the shelf-life cap lowered the order (the uncapped need exceeds what sells in time)."""
+    available = risks["on_hand"].clip(lower=0) + risks["in_transit"].clip(lower=0)
+    uncapped = (risks["order_up_to"] - available).clip(lower=0)
+    return risks["shelf_life_days"].notna() & (risks["recommended_order_qty"] < uncapped)
+
+
+def _demand_forecasts(values: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    out = values.assign(as_of_date=as_of, forecast_date=values["ds"].dt.date)
+    out["horizon_day"] = (values["ds"] - pd.Timestamp(as_of)).dt.days
+    return out[list(outputs.DEMAND_FORECASTS)]
+
+
+def _stockout_risks(risks: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    out = risks.assign(as_of_date=as_of, horizon_days=risks["days_to_delivery"])
+    out["expected_stockout_date"] = pd.to_datetime(out["expected_stockout_date"]).dt.date
+    return out[list(outputs.STOCKOUT_RISKS)].sort_values(["store_id", "gtin"], ignore_index=True)
+
+
+def _order_proposals(risks: pd.DataFrame, as_of: dt.date, service_level: float) -> pd.DataFrame:
+    ordered = risks[risks["recommended_order_qty"].fillna(0) > 0]
+    pack = ordered["pack_size"].fillna(1).clip(lower=1)
+    out = ordered.assign(
+        as_of_date=as_of,
+        order_date=ordered["next_order_date"],
+        delivery_date=ordered["next_delivery_date"],
+        order_qty=ordered["recommended_order_qty"],
+        pack_size=pack,
+        packs=ordered["recommended_order_qty"] / pack,
+        available=ordered["on_hand"].clip(lower=0) + ordered["in_transit"].clip(lower=0),
+        service_level=service_level,
+    )
+    return out[list(outputs.ORDER_PROPOSALS)].sort_values(["store_id", "gtin"], ignore_index=True)
+
+
+def _detected(demand: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    recent = demand[
+        demand["is_stockout"] & (demand["date"] > pd.Timestamp(as_of) - pd.Timedelta(DETECTED_DAYS_KEPT, "D"))
+    ]
+    by = np.select(
+        [recent["stockout_recorded"] & recent["stockout_from_sales"], recent["stockout_recorded"]],
+        ["both", "records"],
+        "sales",
+    )
+    out = recent.assign(
+        as_of_date=as_of, stockout_date=recent["date"].dt.date, detected_by=by, unconstrained_demand=recent["demand"]
+    )
+    return out[list(outputs.DETECTED_STOCKOUTS)].sort_values(["store_id", "gtin", "stockout_date"], ignore_index=True)
+
+
+def _empty_tables() -> dict[str, pd.DataFrame]:
+    return {
+        name.split(".", 1)[1]: pd.DataFrame(columns=list(columns))
+        for name, columns in outputs.TABLES.items()
+        if name != f"{outputs.SCHEMA}.forecast_runs"
+    }
+
+
+def _run(
+    as_of: dt.date,
+    facts: dict[str, object],
+    tables: dict[str, pd.DataFrame],
+    stores_without_stock: list[str],
+    service_level: float,
+) -> ForecastRun:
+    risks, orders = tables["stockout_risks"], tables["order_proposals"]
+    summary = {
+        "as_of_date": as_of,
+        "series": facts.get("series", 0),
+        "stores": int(risks["store_id"].nunique()),
+        "history_days": facts.get("history_days", 0),
+        "imputed_days": facts.get("imputed_days", 0),
+        "stockout_days": facts.get("stockout_days", 0),
+        "unconstrained_days": facts.get("unconstrained_days", 0),
+        "models_chosen": json.dumps(facts.get("chosen", {}), sort_keys=True),
+        "backtest_rmsse": json.dumps(facts.get("backtest", {}), sort_keys=True),
+        "fallback_series": facts.get("fallback_series", 0),
+        "series_at_risk": int((risks["p_stockout"] >= AT_RISK).sum()),
+        "order_lines": len(orders),
+        "units_ordered": int(orders["order_qty"].sum()) if len(orders) else 0,
+        "stock_checks": json.dumps(risks["stock_check"].value_counts().sort_index().to_dict()),
+        "stores_without_stock": json.dumps(stores_without_stock),
+        "service_level": service_level,
+    }
+    all_tables = {f"{outputs.SCHEMA}.{name}": rows for name, rows in tables.items()}
+    all_tables[f"{outputs.SCHEMA}.forecast_runs"] = pd.DataFrame([summary])
+    return ForecastRun(as_of, all_tables)
