@@ -51,15 +51,17 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, tuple[str
     rows.loc[at_a & (rows["gtin"] == gtins[2]) & (rows["date"] == AS_OF), "recorded_close"] = -4
     rows.loc[at_a & (rows["gtin"] == gtins[3]) & (rows["date"] == AS_OF), "recorded_close"] = 100_000
     listed = [AS_OF - dt.timedelta(days=d) for d in (2, 1, 0)]
-    new = pd.DataFrame({"store_id": store_b, "gtin": NEW_PRODUCT, "date": listed, "sales": [2, 0, 3],
-                        "recorded_open": [0, 10, 10], "received_recorded": [12, 0, 0], "recorded_close": [10, 10, 7]})  # fmt: skip
+    new = pd.DataFrame(
+        {"store_id": store_b, "gtin": NEW_PRODUCT, "date": listed, "sales": [2, 0, 3], "recorded_open": [0, 10, 10],
+         "received_recorded": [12, 0, 0], "recorded_close": [10, 10, 7]}
+    )  # fmt: skip
     dark = rows[(rows["store_id"] == store_b) & (rows["date"] < AS_OF)].assign(store_id=DARK_STORE)
     rows = pd.concat([rows, new, dark], ignore_index=True)
 
     world_products = pd.read_parquet(out / "truth" / "world" / "products.parquet")
     world_stores = pd.read_parquet(out / "truth" / "world" / "stores.parquet")
-    products = [(g, int(c), bool(f), int(s)) for g, c, f, s in
-                world_products[["gtin", "case_size", "is_fresh", "shelf_life_days"]].itertuples(index=False)]  # fmt: skip
+    columns = ["gtin", "case_size", "is_fresh", "shelf_life_days"]
+    products = [(g, int(c), bool(f), int(s)) for g, c, f, s in world_products[columns].itertuples(index=False)]
     order_days = dict(zip(world_stores["store_gln"], world_stores["order_days"], strict=True))
     tables = {
         "fct_inventory_daily": (
@@ -113,7 +115,7 @@ def _table(run, name: str) -> pd.DataFrame:
 
 
 def test_every_listed_series_is_forecast_and_nothing_else(run, chain, marts) -> None:
-    (store_a, store_b, store_c), gtins = _keys(chain)
+    (store_a, store_b, _), gtins = _keys(chain)
     forecasts = _table(run, "demand_forecasts")
     series = set(zip(forecasts["store_id"], forecasts["gtin"], strict=True))
     assert (store_a, gtins[0]) not in series  # delisted: no stock record on the run date

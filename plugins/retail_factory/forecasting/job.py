@@ -104,13 +104,15 @@ def compute_forecast(as_of: dt.date, warehouse: Warehouse, service_level: float)
         "stockout_days": int(flags["is_stockout"].sum()),
         "unconstrained_days": int(demand["is_unconstrained"].sum()),
         "chosen": forecast.chosen,
-        "backtest": {
-            m: round(float(v), 4)
-            for m, v in forecast.backtest.drop(columns=["unique_id", "segment"], errors="ignore").mean().items()
-        },  # fmt: skip
+        "backtest": _mean_scores(forecast.backtest),
         "fallback_series": int((~values["unique_id"].drop_duplicates().isin(forecast.backtest["unique_id"])).sum()),
     }
     return _run(as_of, facts, tables, stores_without_stock, service_level)
+
+
+def _mean_scores(backtest: pd.DataFrame) -> dict[str, float]:
+    scores = backtest.drop(columns=["unique_id", "segment"], errors="ignore")
+    return {model: round(float(score), 4) for model, score in scores.mean().items()}
 
 
 def _with_keys(values: pd.DataFrame) -> pd.DataFrame:
