@@ -2,7 +2,8 @@
 
 ``raw_<domain>``: a domain's files landed for a date (emitted by ``land_<domain>``).
 ``curated_<product>``: the marts a data product reads, built and exported for a date (emitted by
-``transform``). Events carry the business date as their partition key.
+``transform``). ``stockout_forecasts``: the forecasting job's tables for a date (emitted by
+``forecast_stockouts``). Events carry the business date as their partition key.
 """
 
 from __future__ import annotations
@@ -27,3 +28,4 @@ def curated_asset(product: str) -> Asset:
 
 RAW_ASSETS: dict[str, Asset] = {domain: raw_asset(domain) for domain in DOMAINS}
 CURATED_ASSETS: dict[str, Asset] = {product: curated_asset(product) for product in CURATED_PRODUCTS}
+FORECAST_ASSET = Asset(name="stockout_forecasts", uri="wasb://curated/forecasts", group="forecasts")

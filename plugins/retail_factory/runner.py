@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 # The factory's DAGs in the order one date moves through them; later steps add theirs here.
 LANDING_DAGS: tuple[str, ...] = ("land_retail", "land_supply", "land_producer")
-FACTORY_DAGS: tuple[str, ...] = (*LANDING_DAGS, "transform", "trace_lots")
+FACTORY_DAGS: tuple[str, ...] = (*LANDING_DAGS, "transform", "trace_lots", "forecast_stockouts")
 POOLS = {WAREHOUSE_POOL: (1, "DuckDB has one writer: tasks that write the warehouse take turns")}
 
 

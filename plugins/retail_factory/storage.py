@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+import mimetypes
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -64,3 +65,27 @@ def storage_guard(service: BlobServiceClient, action: str) -> Iterator[None]:
             "Check that the service is up and that the Airflow connection points at it. "
             "Files already landed are complete; a retry lands only what is missing."
         ) from exc
+
+
+mimetypes.add_type("application/ld+json", ".jsonld")
+mimetypes.add_type("text/markdown", ".md")
+
+
+def replace_folder(
+    service: BlobServiceClient, container: str, prefix: str, files: Mapping[str, bytes], action: str
+) -> str:
+    """Make ``<container>/<prefix>`` hold exactly ``files`` (path under the prefix -> content).
+
+    A report is replaced whole, so a re-run leaves no file of an earlier run behind. Each blob gets
+    the content type of its name, so a browser opens HTML pages and images from the storage account.
+    """
+    from azure.storage.blob import ContentSettings
+
+    client = service.get_container_client(container)
+    with storage_guard(service, action):
+        for old in list(client.list_blobs(name_starts_with=prefix)):
+            client.delete_blob(old.name)
+        for name, data in files.items():
+            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            client.upload_blob(prefix + name, data, overwrite=True, content_settings=ContentSettings(content_type=kind))
+    return f"{container}/{prefix}"

@@ -14,7 +14,7 @@ from retail_factory.config import get_settings
 
 DAG_FILES = sorted(get_settings().dags_folder.glob("*.py"))
 LANDING_DAGS = ("land_retail", "land_supply", "land_producer")
-FACTORY_DAGS = (*LANDING_DAGS, "transform", "trace_lots")
+FACTORY_DAGS = (*LANDING_DAGS, "transform", "trace_lots", "forecast_stockouts")
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +159,20 @@ def test_the_recall_is_triggered_by_a_person_and_trace_lots_by_curated_traceabil
     trace_lots = dag_bag.dags["trace_lots"]
     assert isinstance(trace_lots.timetable, PartitionedAssetTimetable)
     assert "curated_traceability" in repr(trace_lots.timetable.asset_condition)
+
+
+def test_forecast_stockouts_runs_on_curated_stock_and_emits_its_forecasts(dag_bag) -> None:
+    from airflow.sdk.exceptions import ParamValidationError
+    from airflow.timetables.simple import PartitionedAssetTimetable
+
+    dag = dag_bag.dags["forecast_stockouts"]
+    assert isinstance(dag.timetable, PartitionedAssetTimetable)
+    assert "curated_stock" in repr(dag.timetable.asset_condition) and dag.max_active_runs == 1
+    assert [asset.name for asset in dag.get_task("export_forecasts").outlets] == ["stockout_forecasts"]
+    assert all(task.pool == "warehouse" for task in dag.tasks)  # each reads or writes the warehouse
+    assert dag.get_task("forecast").downstream_task_ids == {"export_forecasts"}
+    level = dag.params.get_param("service_level")
+    assert level.resolve(0.99) == 0.99
+    for wrong in (1.0, 0.2, "high"):
+        with pytest.raises(ParamValidationError):
+            level.resolve(wrong)

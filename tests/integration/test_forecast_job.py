@@ -1,7 +1,8 @@
 """The forecasting job on marts made from simulated history, with the imperfect data a real chain
-sends: a product delisted, a store opening mid-history, missing days, negative and absurd stock
-records, a product listed three days ago, a store whose stock file for the run date never came.
-Each has its documented outcome (forecasting/job.py); none stops the run or spoils other series."""
+sends (forecast_helpers): a product delisted, a store opening mid-history, missing days, negative
+and absurd stock records, a product listed three days ago, a store whose stock file for the run
+date never came. Each has its documented outcome (forecasting/job.py); none stops the run or
+spoils other series."""
 
 from __future__ import annotations
 
@@ -16,82 +17,15 @@ from retail_factory.forecasting.job import compute_forecast, run_forecast
 from retail_factory.forecasting.models import HORIZON_DAYS
 from retail_factory.warehouse.connections import DuckDBWarehouse
 
+from tests.integration.forecast_helpers import AS_OF, DARK_STORE, DAYS, NEW_PRODUCT, spoiled_marts
 from tests.integration.warehouse_helpers import write_tables
 
 pytestmark = pytest.mark.integration
-START, DAYS = dt.date(2025, 3, 3), 70
-AS_OF = START + dt.timedelta(days=DAYS - 1)
-NEW_PRODUCT, DARK_STORE = "09990000000017", "S-DARK"
 
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, tuple[str, list[tuple]]], list[str], list[str]]:
-    """The marts the job reads, from the simulator's recorded sales and stock, then spoiled; its stores and GTINs."""
-    from retail_factory.sources.simulator import SimulationParams, simulate
-
-    out = Path(tmp_path_factory.mktemp("forecast-job"))
-    simulate(SimulationParams(3, 10, DAYS, START, 3, out, 0.0))
-    truth = pd.read_parquet(out / "truth" / "series")
-    truth["date"] = pd.to_datetime(truth["date"]).dt.date
-    stores = sorted(truth["store_gln"].unique())
-    gtins = sorted(truth["gtin"].unique())
-    store_a, store_b, store_c = stores
-    rows = truth.rename(columns={"store_gln": "store_id"})[
-        ["store_id", "gtin", "date", "sales", "recorded_open", "received_recorded", "recorded_close"]
-    ]
-
-    at_a = rows["store_id"] == store_a
-    gap = [AS_OF - dt.timedelta(days=d) for d in (30, 31, 40)]
-    rows = rows[
-        ~(at_a & (rows["gtin"] == gtins[0]) & (rows["date"] > AS_OF - dt.timedelta(days=20)))  # delisted
-        & ~((rows["store_id"] == store_c) & (rows["date"] < AS_OF - dt.timedelta(days=30)))  # opened a month ago
-        & ~(at_a & (rows["gtin"] == gtins[1]) & rows["date"].isin(gap))  # three days never sent
-    ]
-    at_a = rows["store_id"] == store_a
-    rows.loc[at_a & (rows["gtin"] == gtins[2]) & (rows["date"] == AS_OF), "recorded_close"] = -4
-    rows.loc[at_a & (rows["gtin"] == gtins[3]) & (rows["date"] == AS_OF), "recorded_close"] = 100_000
-    listed = [AS_OF - dt.timedelta(days=d) for d in (2, 1, 0)]
-    new = pd.DataFrame(
-        {"store_id": store_b, "gtin": NEW_PRODUCT, "date": listed, "sales": [2, 0, 3], "recorded_open": [0, 10, 10],
-         "received_recorded": [12, 0, 0], "recorded_close": [10, 10, 7]}
-    )  # fmt: skip
-    dark = rows[(rows["store_id"] == store_b) & (rows["date"] < AS_OF)].assign(store_id=DARK_STORE)
-    rows = pd.concat([rows, new, dark], ignore_index=True)
-
-    world_products = pd.read_parquet(out / "truth" / "world" / "products.parquet")
-    world_stores = pd.read_parquet(out / "truth" / "world" / "stores.parquet")
-    columns = ["gtin", "case_size", "is_fresh", "shelf_life_days"]
-    products = [(g, int(c), bool(f), int(s)) for g, c, f, s in world_products[columns].itertuples(index=False)]
-    order_days = dict(zip(world_stores["store_gln"], world_stores["order_days"], strict=True))
-    tables = {
-        "fct_inventory_daily": (
-            "store_id varchar, gtin varchar, snapshot_date date, on_hand_qty integer, previous_on_hand_qty integer,"
-            " received_qty integer",
-            [(r.store_id, r.gtin, r.date, int(r.recorded_close), int(r.recorded_open), int(r.received_recorded))
-             for r in rows.itertuples()],
-        ),
-        "fct_sales_daily": (
-            "store_id varchar, gtin varchar, sold_date date, units_sold integer",
-            [(r.store_id, r.gtin, r.date, int(r.sales)) for r in rows.itertuples() if r.sales > 0],
-        ),
-        "fct_shipments": (
-            "shipment_id varchar, shipment_line integer, store_id varchar, gtin varchar, shipped_qty integer,"
-            " shipped_date date",
-            [("SH1", 1, store_a, gtins[4], 12, AS_OF)],  # on its way: counts as stock
-        ),
-        "fct_receipts": ("shipment_id varchar, shipment_line integer, received_date date", []),
-        "dim_products": (
-            "gtin varchar, case_size integer, is_fresh boolean, shelf_life_days integer",
-            [*products, (NEW_PRODUCT, 6, False, 365)],
-        ),
-        "dim_stores": (
-            "store_id varchar, order_days varchar",
-            [*((s, json.dumps(list(order_days[s]))) for s in stores), (DARK_STORE, None)],
-        ),
-        "fct_lead_times": ("flow varchar, receiver_id varchar, lead_time_days integer, received_date date", []),
-        "fct_store_orders": ("store_id varchar, requested_lead_time_days integer, ordered_date date", []),
-    }  # fmt: skip
-    return tables, stores, gtins
+    return spoiled_marts(Path(tmp_path_factory.mktemp("forecast-job")))
 
 
 @pytest.fixture(scope="module")

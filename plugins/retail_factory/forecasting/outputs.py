@@ -92,3 +92,10 @@ TABLES: dict[str, dict[str, str]] = {
     f"{SCHEMA}.detected_stockouts": DETECTED_STOCKOUTS,
     f"{SCHEMA}.forecast_runs": FORECAST_RUNS,
 }
+
+
+def exports() -> tuple:
+    """The tables as curated exports: ``curated/<table>/date=<D>/<table>.parquet``, the run date's rows."""
+    from retail_factory.warehouse.export import Mart
+
+    return tuple(Mart(name.split(".", 1)[1], "forecasts", KEY_COLUMN, schema=SCHEMA) for name in TABLES)

@@ -18,14 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import mimetypes
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from retail_factory.config import Settings, get_settings
-from retail_factory.storage import storage_guard
 
 if TYPE_CHECKING:
     from azure.storage.blob import BlobServiceClient
@@ -249,20 +247,12 @@ def _failure(suite: str, outcome: Any) -> Failure:
 
 def _upload(service: BlobServiceClient, settings: Settings, run_dir: Path, gate: str, day: dt.date) -> str:
     """Replace ``reports/quality/<date>/<gate>/`` with this run's results, Data Docs and summary."""
-    from azure.storage.blob import ContentSettings
+    from retail_factory.storage import replace_folder
 
     prefix = f"{REPORT_PREFIX}/{day.isoformat()}/{gate}/"
-    container = service.get_container_client(settings.reports_container)
-    with storage_guard(service, f"uploading the {gate} report"):
-        for old in list(container.list_blobs(name_starts_with=prefix)):
-            container.delete_blob(old.name)
-        for path in sorted(p for p in run_dir.rglob("*") if p.is_file() and not p.name.startswith(".ge_store")):
-            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            with path.open("rb") as data:
-                container.upload_blob(
-                    prefix + path.relative_to(run_dir).as_posix(),
-                    data,
-                    overwrite=True,
-                    content_settings=ContentSettings(content_type=kind),
-                )
+    files = {
+        path.relative_to(run_dir).as_posix(): path.read_bytes()
+        for path in sorted(p for p in run_dir.rglob("*") if p.is_file() and not p.name.startswith(".ge_store"))
+    }
+    replace_folder(service, settings.reports_container, prefix, files, f"uploading the {gate} report")
     return f"{settings.reports_container}/{prefix}data_docs/index.html"

@@ -135,10 +135,9 @@ def build_recall(request: RecallRequest, warehouse: Warehouse | None = None) -> 
 def write_recall(recall: Recall, service: BlobServiceClient, container: str | None = None) -> str:
     """Replace ``reports/recalls/<id>/`` with the recall's files; returns the folder."""
     import pandas as pd
-    from azure.storage.blob import ContentSettings
 
     from retail_factory.config import get_settings
-    from retail_factory.storage import storage_guard
+    from retail_factory.storage import replace_folder
 
     container = container or get_settings().reports_container
 
@@ -147,22 +146,13 @@ def write_recall(recall: Recall, service: BlobServiceClient, container: str | No
     workbook = io.BytesIO()
     table.to_excel(workbook, index=False, sheet_name="tracking events")
     files = {
-        "tracking_events.csv": (table.to_csv(index=False).encode(), "text/csv"),
-        "tracking_events.xlsx": (
-            workbook.getvalue(),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        "epcis.jsonld": (json.dumps(recall.document, indent=2).encode(), "application/ld+json"),
-        "summary.json": (json.dumps(recall.summary, indent=2, default=str).encode(), "application/json"),
-        "summary.md": (summary_text(recall.summary).encode(), "text/markdown"),
+        "tracking_events.csv": table.to_csv(index=False).encode(),
+        "tracking_events.xlsx": workbook.getvalue(),
+        "epcis.jsonld": json.dumps(recall.document, indent=2).encode(),
+        "summary.json": json.dumps(recall.summary, indent=2, default=str).encode(),
+        "summary.md": summary_text(recall.summary).encode(),
     }
-    client = service.get_container_client(container)
-    with storage_guard(service, f"writing recall {recall.request.id}"):
-        for old in list(client.list_blobs(name_starts_with=prefix)):
-            client.delete_blob(old.name)
-        for name, (data, kind) in files.items():
-            client.upload_blob(prefix + name, data, overwrite=True, content_settings=ContentSettings(content_type=kind))
-    return f"{container}/{prefix}"
+    return replace_folder(service, container, prefix, files, f"writing recall {recall.request.id}")
 
 
 def _lots_of(request: RecallRequest, w: Warehouse) -> list[str]:

@@ -31,10 +31,11 @@ class Mart:
     name: str
     product: str  # the curated Asset it belongs to (assets.CURATED_PRODUCTS)
     date_column: str | None = None  # None: exported whole
+    schema: str = MARTS_SCHEMA
 
     def select_sql(self, placeholder: str) -> str:
         where = f" where {self.date_column} = {placeholder}" if self.date_column else ""
-        return f"select * from {MARTS_SCHEMA}.{self.name}{where}"
+        return f"select * from {self.schema}.{self.name}{where}"
 
 
 PUBLIC_MARTS: tuple[Mart, ...] = (
