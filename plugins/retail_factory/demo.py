@@ -93,6 +93,7 @@ def run_demo(params: DemoParams = DemoParams()) -> int:
         _say("\n4/4 What landed, and what the warehouse holds")
         report = _report(results, azurite.connection_string)
         report["warehouse"] = _warehouse_report()
+        report["reports_copy"] = str(_copy_reports(azurite.connection_string, settings.demo_dir / "reports"))
     report_path = settings.demo_dir / "landing-report.json"
     report_path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     _print_report(report, out, report_path)
@@ -131,7 +132,27 @@ def _transform(params: DemoParams, drop: Path, last: dt.date) -> list[DagRunResu
         while day < first_transformed:
             loader.load_day(day, DOMAINS)
             day += dt.timedelta(days=1)
-    return run_factory(drop, first_transformed, last, ("transform", "trace_lots"), on_result=_progress)
+    return run_factory(
+        drop, first_transformed, last, ("transform", "trace_lots", "forecast_stockouts"), on_result=_progress
+    )
+
+
+def _copy_reports(connection_string: str, target: Path) -> Path:
+    """The reports container (quality gates, forecasts, dbt docs) into a local folder: Azurite is
+    stopped when the demo ends, and the pages are worth opening afterwards."""
+    import shutil
+
+    from azure.storage.blob import BlobServiceClient
+
+    shutil.rmtree(target, ignore_errors=True)
+    container = BlobServiceClient.from_connection_string(connection_string).get_container_client(
+        get_settings().reports_container
+    )
+    for blob in container.list_blobs():
+        path = target / blob.name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(container.download_blob(blob.name).readall())
+    return target
 
 
 def _warehouse_report() -> dict[str, Any]:
@@ -166,6 +187,15 @@ def _progress(result: DagRunResult) -> None:
             f"{marts} marts to curated/; emitted {assets}"
         )
         return
+    if result.dag_id == "forecast_stockouts":
+        summary = _forecast_summary(result.day)
+        _say(
+            f"    {result.day}  {result.dag_id:<14} {mark} {summary.get('series', 0)} series forecast, "
+            f"{summary.get('series_at_risk', 0)} at risk before their next delivery, "
+            f"{summary.get('order_lines', 0)} order lines ({summary.get('units_ordered', 0)} units); "
+            f"models {summary.get('models_chosen', '{}')}"
+        )
+        return
     if result.dag_id == "trace_lots":
         _say(
             f"    {result.day}  {result.dag_id:<14} {mark} genealogy rebuilt (trace.*), trace gate reported its"
@@ -181,6 +211,17 @@ def _progress(result: DagRunResult) -> None:
         else ", ".join(result.failed_tasks)
     )
     _say(f"    {result.day}  {result.dag_id:<14} {mark} {detail}")
+
+
+def _forecast_summary(day: dt.date) -> dict[str, Any]:
+    """The ``ml.forecast_runs`` row of ``day`` (empty when the run wrote none)."""
+    from retail_factory.warehouse.connections import get_warehouse
+
+    try:
+        columns, rows = get_warehouse().query("select * from ml.forecast_runs where as_of_date = ?", [day])
+    except Exception:
+        return {}
+    return dict(zip(columns, rows[0], strict=True)) if rows else {}
 
 
 def _report(results: list[DagRunResult], connection_string: str) -> dict[str, Any]:
@@ -206,6 +247,13 @@ def _print_report(report: dict[str, Any], out: Path, report_path: Path) -> None:
             _say(
                 f"    {dag_id:<14} {counts.get('runs', 0)} runs ({counts.get('failed_runs', 0)} failed): "
                 "raw blobs loaded, raw gate, dbt built (Cosmos), curated gate, marts exported to curated/"
+            )
+            continue
+        if dag_id == "forecast_stockouts":
+            _say(
+                f"    {dag_id:<14} {counts.get('runs', 0)} runs ({counts.get('failed_runs', 0)} failed): "
+                "stockouts detected, demand unconstrained and forecast, risks and order proposals in ml.*, "
+                "exported to curated/, report in reports/forecasts/<date>/"
             )
             continue
         if dag_id == "trace_lots":
@@ -251,6 +299,15 @@ def _print_report(report: dict[str, Any], out: Path, report_path: Path) -> None:
     lot = report.get("warehouse", {}).get("example_lot")
     if lot:
         _say(f"    trace a lot              .venv/bin/retail-factory trace --lot '{lot}'  (--backward, --format csv)")
+    copy = Path(report.get("reports_copy") or settings.demo_dir / "reports")
+    forecasts = sorted(copy.glob("forecasts/*/index.html"))
+    if forecasts:
+        _say(f"    stockout forecast        {forecasts[-1]}  (a page per region, plots of the top risks)")
+        _say(
+            '                             tables: .venv/bin/retail-factory sql "select * from ml.stockout_risks'
+            ' order by p_stockout desc limit 10"'
+        )
+    _say(f"    reports (copied)         {copy} (quality gates, forecasts, dbt docs, as they were in Blob)")
     _say("    quality gates            reports/quality/<date>/<gate>/data_docs/index.html in Blob (GX Data Docs);")
     _say("                             the rules: expectations/README.md; by hand: retail-factory quality check")
     _say(f"    dbt docs                 {settings.dbt_docs_dir / 'index.html'}")

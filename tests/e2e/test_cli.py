@@ -78,9 +78,15 @@ def test_the_demo_runs_end_to_end_and_says_where_to_look(airflow_db, tmp_path: P
     assert "Where to look" in demo.stdout and "land_producer" in demo.stdout and "transform" in demo.stdout
     assert "trace_lots" in demo.stdout and "genealogy rebuilt" in demo.stdout
     report = json.loads((tmp_path / "demo" / "landing-report.json").read_text())
-    assert set(report["dags"]) == {"land_retail", "land_supply", "land_producer", "transform", "trace_lots"}
-    for dag_id in ("transform", "trace_lots"):
+    downstream = ("transform", "trace_lots", "forecast_stockouts")
+    assert set(report["dags"]) == {"land_retail", "land_supply", "land_producer", *downstream}
+    for dag_id in downstream:
         assert report["dags"][dag_id]["runs"] == 1 and report["dags"][dag_id]["failed_runs"] == 0
+    # Two days of history: every series takes the fallback; the report outlives the demo's Azurite.
+    assert "series forecast" in demo.stdout and "stockout forecast" in demo.stdout
+    index = tmp_path / "demo" / "reports" / "forecasts" / "2025-02-04" / "index.html"
+    assert index.is_file() and "Stockout forecast for 2025-02-04" in index.read_text()
+    assert (tmp_path / "demo" / "reports" / "dbt-docs" / "index.html").is_file()
     assert report["warehouse"]["marts"]["fct_sales_daily"] > 0  # both days: one bulk-loaded, one transformed
     faults = (tmp_path / "demo" / "sim" / "truth" / "faults.jsonl").read_text().splitlines()
     quarantined_faults = [

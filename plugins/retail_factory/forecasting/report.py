@@ -143,8 +143,10 @@ def _counts(risks: pd.DataFrame) -> dict[str, Any]:
 def _stores(risks: pd.DataFrame) -> list[dict[str, Any]]:
     rows = []
     for (store, name), group in risks.groupby(["store_id", risks["store_name"].fillna("")], sort=True):
-        rows.append({"store_id": store, "name": name, "next_delivery": group["next_delivery_date"].min(),
-                     "order_lines": int((group["recommended_order_qty"].fillna(0) > 0).sum()), **_counts(group)})  # fmt: skip
+        order_lines = int((group["recommended_order_qty"].fillna(0) > 0).sum())
+        next_delivery = group["next_delivery_date"].min()
+        rows.append({"store_id": store, "name": name, "next_delivery": next_delivery, "order_lines": order_lines,
+                     **_counts(group)})  # fmt: skip
     return sorted(rows, key=lambda r: (-r["expected_stockouts"], r["store_id"]))
 
 
@@ -221,7 +223,8 @@ at risk</span> (P(stockout before the next delivery) ≥ {{ "%.0f"|format(at_ris
 service level.</p>
 <h2>Regions</h2>
 {% if regions %}
-<table><tr><th>Region</th><th>Stores</th><th>Series</th><th>At risk</th><th>Expected stockouts</th><th>Units to order</th></tr>
+<table><tr><th>Region</th><th>Stores</th><th>Series</th><th>At risk</th><th>Expected stockouts</th>
+<th>Units to order</th></tr>
 {% for r in regions %}
 <tr><td><a href="{{ r.page }}">{{ r.name }}</a></td><td class="n">{{ r.stores }}</td><td class="n">{{ r.series }}</td>
 <td class="n">{{ r.at_risk }}</td><td class="n">{{ "%.1f"|format(r.expected_stockouts) }}</td>
@@ -235,7 +238,8 @@ service level.</p>
 <p class="muted">negative or missing: counted as none; implausible: no order until the shelf is counted;
 phantom_suspected: sales say the shelf is empty while the records say it is not.</p>
 <table><tr><th>Store</th><th>GTIN</th><th>Product</th><th>On hand</th><th>Check</th></tr>
-{% for r in to_count.itertuples() %}<tr><td>{{ r.store_id }}</td><td>{{ r.gtin }}</td><td>{{ r.product_name or "" }}</td>
+{% for r in to_count.itertuples() %}<tr><td>{{ r.store_id }}</td><td>{{ r.gtin }}</td>
+<td>{{ r.product_name or "" }}</td>
 <td class="n">{{ r.on_hand }}</td><td>{{ r.stock_check }}</td></tr>{% endfor %}</table>
 {% endif %}
 <h2>Models</h2>
@@ -267,7 +271,8 @@ _REGION_PAGE = """{% call page(region ~ " · stockout forecast " ~ as_of) %}
 <th>In transit</th><th>Demand until delivery</th><th>Order</th><th>Model</th></tr>
 {% for r in risks.itertuples() %}<tr><td>{{ r.store_id }}</td><td>{{ r.gtin }}</td><td>{{ r.product_name or "" }}</td>
 <td class="n risk">{{ "%.0f"|format(r.p_stockout * 100) }} %</td><td>{{ r.expected_stockout_date or "" }}</td>
-<td class="n">{{ r.on_hand }}</td><td class="n">{{ r.in_transit }}</td><td class="n">{{ "%.1f"|format(r.expected_demand) }}</td>
+<td class="n">{{ r.on_hand }}</td><td class="n">{{ r.in_transit }}</td>
+<td class="n">{{ "%.1f"|format(r.expected_demand) }}</td>
 <td class="n">{{ "%d"|format(r.recommended_order_qty) if r.recommended_order_qty == r.recommended_order_qty
 else "count first" }}</td>
 <td>{{ r.model }}</td></tr>{% endfor %}</table>

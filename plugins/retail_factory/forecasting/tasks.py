@@ -86,7 +86,7 @@ def forecast_stockouts_dag(doc_md: str | None = None) -> DAG:
                 type=["null", "number"],
                 minimum=0.5,
                 exclusiveMaximum=1,
-                description="Target service level of the order proposals (default: RETAIL_FACTORY_SERVICE_LEVEL, 0.975).",
+                description="Target service level of the orders (default: RETAIL_FACTORY_SERVICE_LEVEL, 0.975).",
             ),
         },
     )
