@@ -240,6 +240,32 @@ def cmd_trace_lots(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_forecast(args: argparse.Namespace) -> int:
+    """Run the forecasting job for a date on the warehouse (the forecast task of forecast_stockouts)."""
+    from retail_factory.forecasting.job import run_forecast
+
+    summary = run_forecast(args.date, service_level=args.service_level).summary
+    print(
+        f"{summary['as_of_date']}: {summary['series']:,} series forecast in {summary['stores']} stores, "
+        f"{summary['series_at_risk']:,} at risk before their next delivery, {summary['order_lines']:,} order lines "
+        f"({summary['units_ordered']:,} units); models {summary['models_chosen']}; written to ml.*"
+    )
+    return 0
+
+
+def cmd_evaluate_forecast(args: argparse.Namespace) -> int:
+    """Judge the forecasting job against a simulation's truth, over the warehouse's history."""
+    import json
+
+    from retail_factory.forecasting.evaluation import evaluate, report_text
+
+    if not (args.truth / "series").is_dir():
+        raise ValueError(f"{args.truth} is not a simulation's truth folder (no series/ in it)")
+    result = evaluate(args.truth, cuts=args.cut or None)
+    print(json.dumps(result.to_dict(), indent=2) if args.json else report_text(result))
+    return 0
+
+
 def cmd_airflow(args: argparse.Namespace) -> int:
     """Run Airflow's own CLI with the project's local settings (home, DAG folder, SQLite)."""
     import os
@@ -345,6 +371,17 @@ def build_parser() -> argparse.ArgumentParser:
     trace.set_defaults(func=cmd_trace)
     trace_lots = commands.add_parser("trace-lots", help="rebuild the genealogy tables trace.* from the marts")
     trace_lots.set_defaults(func=cmd_trace_lots)
+    forecast = commands.add_parser("forecast", help="run the forecasting job for a date: ml.* tables (no Airflow)")
+    forecast.add_argument("--date", type=_date, required=True, help="the run date (stock at its end)")
+    forecast.add_argument("--service-level", type=float, default=None, help="default RETAIL_FACTORY_SERVICE_LEVEL")
+    forecast.set_defaults(func=cmd_forecast)
+    evaluation = commands.add_parser(
+        "evaluate-forecast", help="judge the forecasts against a simulation's truth (backtest over the warehouse)"
+    )
+    evaluation.add_argument("--truth", type=Path, required=True, help="the simulation's truth folder (…/sim/truth)")
+    evaluation.add_argument("--cut", type=_date, action="append", help="a cut date (repeat); default: 2 fortnights")
+    evaluation.add_argument("--json", action="store_true", help="print the figures as JSON")
+    evaluation.set_defaults(func=cmd_evaluate_forecast)
 
     contracts = commands.add_parser("contracts", help="print the data contracts as Markdown (docs/contracts.md)")
     contracts.add_argument("--markdown", action="store_true", help="(the only format for now)")

@@ -24,8 +24,13 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, tuple[str, list[tuple]]], list[str], list[str]]:
-    return spoiled_marts(Path(tmp_path_factory.mktemp("forecast-job")))
+def sim_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return Path(tmp_path_factory.mktemp("forecast-job"))
+
+
+@pytest.fixture(scope="module")
+def chain(sim_dir: Path) -> tuple[dict[str, tuple[str, list[tuple]]], list[str], list[str]]:
+    return spoiled_marts(sim_dir)
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +43,15 @@ def _keys(chain) -> tuple[list[str], list[str]]:
 
 
 @pytest.fixture(scope="module")
-def run(marts, tmp_path_factory: pytest.TempPathFactory):
+def module_warehouse(marts, tmp_path_factory: pytest.TempPathFactory) -> DuckDBWarehouse:
     warehouse = DuckDBWarehouse(Path(tmp_path_factory.mktemp("forecast-job-wh")) / "warehouse.duckdb")
     write_tables(warehouse, marts)
-    return compute_forecast(AS_OF, warehouse, 0.975)
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def run(module_warehouse):
+    return compute_forecast(AS_OF, module_warehouse, 0.975)
 
 
 def _table(run, name: str) -> pd.DataFrame:
@@ -140,3 +150,23 @@ def test_the_run_replaces_its_date_in_one_go_and_a_rerun_changes_nothing(warehou
     run_forecast(AS_OF - dt.timedelta(days=1), warehouse=warehouse)  # another date leaves this one alone
     for name in outputs.TABLES:
         pd.testing.assert_frame_equal(written[name], _written(warehouse, AS_OF)[name], obj=name)
+
+
+def test_the_evaluation_replays_the_job_and_judges_it_against_the_truth(
+    module_warehouse, sim_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from retail_factory.cli import main
+
+    monkeypatch.setenv("RETAIL_FACTORY_WAREHOUSE", "duckdb")
+    monkeypatch.setenv("RETAIL_FACTORY_DUCKDB_PATH", str(module_warehouse.path))
+    assert main(["evaluate-forecast", "--truth", str(sim_dir / "truth"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["cuts"] == [(AS_OF - dt.timedelta(days=d)).isoformat() for d in (28, 14)]
+    assert result["series"] > 20 and result["wrmsse_seasonal_naive"] > 0 and result["wrmsse_model"] > 0
+    assert 0.5 < result["p95_coverage"] <= 1 and result["pinball"]["p50"] > 0
+    assert result["stockout_days"] > 0 and result["bias_sales"] < 0  # sales on an empty shelf fall short of demand
+    assert result["bias_unconstrained"] > result["bias_sales"]  # unconstraining raises them towards demand
+    precision, recall = result["detection_records"]
+    assert 0 < precision <= 1 and 0 < recall <= 1
+    assert main(["evaluate-forecast", "--truth", str(sim_dir)]) == 2  # not a truth folder: a clear error
+    assert "not a simulation's truth folder" in capsys.readouterr().err

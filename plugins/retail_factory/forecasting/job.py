@@ -58,6 +58,8 @@ def run_forecast(as_of: dt.date, warehouse: Warehouse | None = None, service_lev
 
     warehouse = warehouse or get_warehouse()
     level = service_level if service_level is not None else get_settings().service_level
+    if not 0.5 <= level < 1:
+        raise ValueError(f"the service level is {level}; it must be a share between 0.5 and 1 (e.g. 0.975)")
     run = compute_forecast(as_of, warehouse, level)
     warehouse.replace_rows(
         {name: OutputTable(outputs.TABLES[name], rows) for name, rows in run.tables.items()},

@@ -117,7 +117,12 @@ def _global_model():
         models={"lightgbm": regressor},
         freq="D",
         lags=[7, 14],
-        lag_transforms={1: [RollingMean(7), RollingMean(28)], 7: [RollingMean(7), RollingMean(28)]},
+        # A four-week mean from one week of values on: the shortest backtested history (28 days before
+        # its first window) still leaves two weeks of rows to learn from once lag 14 exists.
+        lag_transforms={
+            1: [RollingMean(7), RollingMean(28, min_samples=7)],
+            7: [RollingMean(7), RollingMean(28, min_samples=7)],
+        },
         date_features=["day_of_week"],
     )
 
@@ -132,14 +137,20 @@ def _backtest_predictions(frame: pd.DataFrame, horizon: int, windows: int) -> pd
     return stats.merge(learnt.drop(columns="y"), on=["unique_id", "ds", "cutoff"])
 
 
-def rmsse(predictions: pd.DataFrame, history: pd.DataFrame, models: list[str]) -> pd.DataFrame:
-    """Per series and model: root mean squared error over the in-sample one-day-naive error (M5)."""
-    scale = (
-        history.sort_values(["unique_id", "ds"])
-        .groupby("unique_id")["y"]
-        .agg(lambda y: float(np.mean(np.diff(y.to_numpy()) ** 2)) if len(y) > 1 else np.nan)
-        .replace(0.0, np.nan)
-    )
+def rmsse(
+    predictions: pd.DataFrame, history: pd.DataFrame, models: list[str], scale: pd.Series | None = None
+) -> pd.DataFrame:
+    """Per series and model: root mean squared error over the in-sample one-day-naive error (M5).
+
+    ``scale`` (per series) replaces the one computed from ``history`` when given.
+    """
+    if scale is None:
+        scale = (
+            history.sort_values(["unique_id", "ds"])
+            .groupby("unique_id")["y"]
+            .agg(lambda y: float(np.mean(np.diff(y.to_numpy()) ** 2)) if len(y) > 1 else np.nan)
+            .replace(0.0, np.nan)
+        )
     squared = predictions[models].sub(predictions["y"], axis=0) ** 2
     mse = squared.groupby(predictions["unique_id"]).mean()
     return np.sqrt(mse.div(scale.reindex(mse.index), axis=0))
@@ -207,7 +218,8 @@ def _fallbacks(lengths: pd.Series) -> list[tuple[object, pd.Index]]:
 
 
 def min_backtest_days(horizon: int = HORIZON_DAYS, windows: int = BACKTEST_WINDOWS) -> int:
-    """Days of history a backtest needs: its windows, plus four weeks for the global model's features."""
+    """Days of history a backtest needs: its windows, plus four weeks to learn from before the first
+    (the global model's lag 14 and rolling means leave two of them as rows)."""
     return horizon * windows + 28
 
 
