@@ -6,7 +6,6 @@ date, a product listed three days ago (B), a store whose stock file for the run 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -56,6 +55,7 @@ def spoiled_marts(out: Path) -> tuple[dict[str, tuple[str, list[tuple]]], list[s
         (g, int(c), bool(f), int(s), n, k) for g, c, f, s, n, k in world_products[columns].itertuples(index=False)
     ]
     known = world_stores.set_index("store_gln")
+    promotions = pd.read_parquet(out / "truth" / "promotions.parquet")
     tables = {
         "fct_inventory_daily": (
             "store_id varchar, gtin varchar, snapshot_date date, on_hand_qty integer, previous_on_hand_qty integer,"
@@ -79,11 +79,21 @@ def spoiled_marts(out: Path) -> tuple[dict[str, tuple[str, list[tuple]]], list[s
             [*products, (NEW_PRODUCT, 6, False, 365, "New granola", "Breakfast")],
         ),
         "dim_stores": (
-            "store_id varchar, order_days varchar, region varchar, store_name varchar",
-            [*((s, json.dumps(list(known.loc[s, "order_days"])), known.loc[s, "region"], known.loc[s, "name"])
-               for s in stores), (DARK_STORE, None, "Corse", "Dark store")],
+            "store_id varchar, order_days varchar, region varchar, store_name varchar, store_format varchar",
+            [*((s, str(known.loc[s, "order_days"]), known.loc[s, "region"], known.loc[s, "name"],
+                known.loc[s, "format"]) for s in stores), (DARK_STORE, None, "Corse", "Dark store", "proximity")],
+        ),
+        "fct_promotions": (
+            "promo_id varchar, gtin varchar, store_format varchar, start_date date, end_date date,"
+            " discount_pct double precision, announced_on date",
+            [(r.promo_id, r.gtin, r.store_format, _day(r.start_date), _day(r.end_date), float(r.discount) * 100,
+              _day(r.announced_on)) for r in promotions.itertuples()],
         ),
         "fct_lead_times": ("flow varchar, receiver_id varchar, lead_time_days integer, received_date date", []),
         "fct_store_orders": ("store_id varchar, requested_lead_time_days integer, ordered_date date", []),
     }  # fmt: skip
     return tables, stores, gtins
+
+
+def _day(value) -> dt.date:
+    return pd.Timestamp(value).date()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from retail_factory.forecasting.inputs import delivery_schedule, load_history, load_stock
+from retail_factory.forecasting.inputs import delivery_schedule, load_history, load_promotions, load_stock
 
 from tests.integration.warehouse_helpers import write_tables
 
@@ -40,7 +40,18 @@ TABLES = {  # only the columns the job reads
         "gtin varchar, case_size integer, is_fresh boolean, shelf_life_days integer",
         [(MILK, 6, True, 7), (SOAP, 12, False, 700)],
     ),
-    "dim_stores": ("store_id varchar, order_days varchar", [(S1, '["MON","THU"]'), (S2, None)]),
+    "dim_stores": (
+        "store_id varchar, order_days varchar, store_format varchar",
+        [(S1, '["MON","THU"]', "hyper"), (S2, None, "proximity")],
+    ),
+    "fct_promotions": (
+        "promo_id varchar, gtin varchar, store_format varchar, start_date date, end_date date,"
+        " discount_pct double precision, announced_on date",
+        [("P1", MILK, "all", AS_OF - DAY, AS_OF + DAY, 20.0, AS_OF - 7 * DAY),
+         ("P2", SOAP, "hyper", AS_OF + DAY, AS_OF + DAY, 30.0, AS_OF),
+         ("P3", MILK, "hyper", AS_OF, AS_OF, 40.0, AS_OF - DAY),  # overlaps P1 at S1: the deeper counts
+         ("P4", SOAP, "all", AS_OF + 2 * DAY, AS_OF + 3 * DAY, 50.0, AS_OF + DAY)],  # announced after the run
+    ),
     "fct_lead_times": (
         "flow varchar, receiver_id varchar, lead_time_days integer, received_date date",
         [("warehouse_to_store", S1, 2, AS_OF - DAY), ("warehouse_to_store", S1, 2, AS_OF),
@@ -83,3 +94,13 @@ def test_the_next_delivery_follows_the_order_days_and_the_lead_time(marts) -> No
     s2 = schedule.loc[S2]  # no order days known: any day; no receipt: the lead time it asks for
     assert s2["lead_time_days"] == 3 and s2["next_order_date"] == dt.date(2025, 6, 4)
     assert s2["days_between_deliveries"] == 1
+
+
+def test_promotions_apply_to_their_format_every_day_as_announced_by_the_run_date(marts) -> None:
+    promotions = load_promotions(AS_OF, warehouse=marts)
+    days = {(r.store_id, r.gtin, r.date.date()): r.discount_pct for r in promotions.itertuples()}
+    assert days == {
+        (S1, MILK, AS_OF - DAY): 20.0, (S1, MILK, AS_OF): 40.0, (S1, MILK, AS_OF + DAY): 20.0,
+        (S2, MILK, AS_OF - DAY): 20.0, (S2, MILK, AS_OF): 20.0, (S2, MILK, AS_OF + DAY): 20.0,
+        (S1, SOAP, AS_OF + DAY): 30.0,
+    }  # fmt: skip

@@ -66,3 +66,23 @@ def test_weekday_factors_compare_a_store_weekday_with_its_average_day() -> None:
     factors = weekday_factors(_series("F", sales, [10] * 14)).set_index("weekday")["weekday_factor"]
     assert math.isclose(factors.loc[5], 6 * 7 / 16) and math.isclose(factors.loc[0], 2 * 7 / 16)
     assert factors.loc[6] == 0.0
+
+
+def test_a_promoted_stockout_day_is_raised_by_the_products_promotion_elasticity() -> None:
+    from retail_factory.forecasting.unconstrain import PRIOR_DAYS, promotion_elasticity, unconstrain_demand
+
+    # G sells 4 a day; at 50 % off (days 15-18) it sells 16 (x4 = 0.5 ** -2: elasticity 2) for three
+    # days, then runs out after 5. H sells 4, and 8 on its one day at 50 % off (elasticity 1).
+    sales = [4] * 14 + [16, 16, 16, 5] + [4] * 3
+    g = _series("G", sales, [30] * 17 + [0] + [30] * 3).assign(discount_pct=[0.0] * 14 + [50.0] * 4 + [0.0] * 3)
+    h = _series("H", [4] * 15 + [8] + [4] * 5, [30] * 21).assign(discount_pct=[0.0] * 15 + [50.0] + [0.0] * 5)
+    flags = detect_stockouts(pd.concat([g, h]))
+    assert flags.loc[flags["discount_pct"] > 0, "expected_rate"].dropna().eq(4).all()  # promotions not learnt as base
+    demand = unconstrain_demand(flags)
+    elasticity = promotion_elasticity(demand)
+    overall = math.log((48 + 8) / (12 + 4)) / math.log(2)  # every promoted day in stock
+    assert math.isclose(elasticity["G"], (3 * 2 + PRIOR_DAYS * overall) / (3 + PRIOR_DAYS))
+    assert math.isclose(elasticity["H"], (1 * 1 + PRIOR_DAYS * overall) / (1 + PRIOR_DAYS))
+    g_days = demand[demand["gtin"] == "G"].set_index("date")
+    assert g_days["is_unconstrained"].iloc[17]
+    assert math.isclose(g_days["demand"].iloc[17], 4 * 2 ** elasticity["G"])  # base x uplift at 50 % off

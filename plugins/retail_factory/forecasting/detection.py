@@ -34,7 +34,7 @@ def detect_stockouts(panel: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
 
     ``panel``: one row per store, product and day the store was open, with ``units_sold`` (0 when
     nothing sold) and ``on_hand_qty`` (recorded end-of-day stock; null when not recorded), and
-    optionally ``previous_on_hand_qty`` and ``received_qty``. Returns the panel with
+    optionally ``previous_on_hand_qty``, ``received_qty`` and ``discount_pct`` (promoted days). Returns the panel with
     ``expected_rate``, ``zero_run_days``, ``p_zero_run``, ``stockout_recorded``,
     ``stockout_from_sales``, ``is_stockout`` (either) and ``is_phantom_stock``.
     """
@@ -48,8 +48,10 @@ def detect_stockouts(panel: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
     frame["stockout_recorded"] = (on_hand <= 0).fillna(False) | began_empty
 
     # The expected rate and spread: the trailing days' sales, leaving out the days the records
-    # call empty (they would pull the rate down and hide the next run). Shifted: never today's.
-    learnt = frame["units_sold"].where(~frame["stockout_recorded"])
+    # call empty (they would pull the rate down and hide the next run) and promoted days (they
+    # would push it up). Shifted: never today's.
+    promoted = frame["discount_pct"].fillna(0) > 0 if "discount_pct" in frame else False
+    learnt = frame["units_sold"].where(~frame["stockout_recorded"] & ~promoted)
     by_series = learnt.groupby([frame[k] for k in KEYS], sort=False)
     window = {"window": TRAILING_DAYS, "min_periods": MIN_HISTORY_DAYS}
     frame["expected_rate"] = by_series.transform(lambda s: s.shift(1).rolling(**window).mean())

@@ -27,10 +27,9 @@ import numpy as np
 import pandas as pd
 
 from retail_factory.forecasting import inputs
-from retail_factory.forecasting.detection import detect_stockouts, precision_recall
-from retail_factory.forecasting.job import AT_RISK, compute_forecast
+from retail_factory.forecasting.detection import precision_recall
+from retail_factory.forecasting.job import AT_RISK, compute_forecast, unconstrained_history
 from retail_factory.forecasting.models import BASELINE, HORIZON_DAYS, QUANTILES, rmsse, series_frame
-from retail_factory.forecasting.unconstrain import unconstrain_demand
 from retail_factory.warehouse.connections import Warehouse, get_warehouse
 
 PREDICTION_DAYS = 7
@@ -92,8 +91,7 @@ def evaluate(
     accuracy = pd.concat(scored, ignore_index=True)
     outcomes = pd.concat(risks, ignore_index=True)
 
-    history = inputs.load_history(last, warehouse=warehouse)
-    flags = unconstrain_demand(detect_stockouts(history))
+    flags, _ = unconstrained_history(last, warehouse)
     judged = _keyed(flags, "date").merge(
         truth[["store_id", "gtin14", "date", "is_stockout", "demand", "is_store_open"]].rename(
             columns={"demand": "true_demand", "is_stockout": "true_stockout"}

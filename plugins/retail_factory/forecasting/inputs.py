@@ -4,6 +4,8 @@
   and the recorded stock (``fct_inventory_daily``), for the days the store sent a stock record;
 * the **stock** at the end of the run date: on hand, in transit (shipped to the store and not
   received by then), the pack size and, for fresh products, the shelf life;
+* the **promotions** per store, product and day, past and ahead, as announced by the run date
+  (``fct_promotions``: a promotion applies to the stores of its format, every day it runs);
 * the **delivery schedule** per store: the next order day after the run date, the one after it,
   and the lead time from warehouse to store (the median of the last eight weeks' receipts in
   ``fct_lead_times``, else the lead time the store asks for in its orders, else one day).
@@ -66,6 +68,14 @@ left join marts.dim_products as products on products.gtin = on_hand.gtin
 order by on_hand.store_id, on_hand.gtin
 """
 
+_PROMOTIONS = """
+select stores.store_id, promotions.gtin, promotions.start_date, promotions.end_date, promotions.discount_pct
+from marts.fct_promotions as promotions
+inner join marts.dim_stores as stores
+    on promotions.store_format = 'all' or promotions.store_format = stores.store_format
+where promotions.announced_on <= ? and promotions.end_date >= ? and promotions.start_date <= ?
+"""
+
 _SCHEDULE = """
 with received as (
     select receiver_id as store_id, lead_time_days
@@ -104,6 +114,26 @@ def load_stock(as_of: dt.date, warehouse: Warehouse | None = None) -> pd.DataFra
     for column in ("on_hand", "in_transit", "pack_size", "shelf_life_days"):
         frame[column] = pd.to_numeric(frame[column])
     return frame
+
+
+def load_promotions(
+    as_of: dt.date, days_back: int = HISTORY_DAYS, days_ahead: int = 28, warehouse: Warehouse | None = None
+) -> pd.DataFrame:
+    """Per store, product and promoted day from ``days_back`` before ``as_of`` to ``days_ahead`` after:
+    ``discount_pct`` (the deepest when two promotions overlap). Only what was announced by ``as_of``."""
+    first, last = as_of - dt.timedelta(days=days_back), as_of + dt.timedelta(days=days_ahead)
+    with (warehouse or get_warehouse()).session() as query:
+        frame = _frame(query, _PROMOTIONS, [as_of, first, last])
+    columns = ["store_id", "gtin", "date", "discount_pct"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame["date"] = [
+        pd.date_range(max(pd.Timestamp(s), pd.Timestamp(first)), min(pd.Timestamp(e), pd.Timestamp(last)))
+        for s, e in zip(frame["start_date"], frame["end_date"], strict=True)
+    ]
+    days = frame.explode("date").dropna(subset=["date"])
+    days["discount_pct"] = pd.to_numeric(days["discount_pct"]).astype(float)
+    return days.groupby(["store_id", "gtin", "date"], as_index=False)["discount_pct"].max()[columns]
 
 
 def delivery_schedule(as_of: dt.date, warehouse: Warehouse | None = None) -> pd.DataFrame:

@@ -30,7 +30,7 @@ from retail_factory.forecasting import inputs, outputs
 from retail_factory.forecasting.detection import detect_stockouts
 from retail_factory.forecasting.models import forecast_demand, series_frame
 from retail_factory.forecasting.risk import stockout_risk
-from retail_factory.forecasting.unconstrain import unconstrain_demand
+from retail_factory.forecasting.unconstrain import promotion_elasticity, unconstrain_demand
 from retail_factory.warehouse.connections import OutputTable, Warehouse, get_warehouse
 
 log = logging.getLogger(__name__)
@@ -71,27 +71,26 @@ def run_forecast(as_of: dt.date, warehouse: Warehouse | None = None, service_lev
 
 
 def compute_forecast(as_of: dt.date, warehouse: Warehouse, service_level: float) -> ForecastRun:
-    history = inputs.load_history(as_of, warehouse=warehouse)
     stock = inputs.load_stock(as_of, warehouse=warehouse)
     schedule = inputs.delivery_schedule(as_of, warehouse=warehouse)
     stores_without_stock = sorted(set(schedule["store_id"]) - set(stock["store_id"])) if len(schedule) else []
     if stores_without_stock:
         log.warning("no stock record on %s for stores %s: no risk, no order for them", as_of, stores_without_stock)
 
-    # Only what is listed on the run date is forecast; net returns count as no sale.
-    history = history.merge(stock[["store_id", "gtin"]], on=["store_id", "gtin"], how="inner")
-    history["units_sold"] = history["units_sold"].clip(lower=0)
-    if history.empty:
+    # Only what is listed on the run date is forecast.
+    demand, promotions = unconstrained_history(as_of, warehouse, listed=stock[["store_id", "gtin"]])
+    if demand.empty:
         log.warning("nothing to forecast for %s: no stock records in the marts", as_of)
         return _run(as_of, {}, _empty_tables(), stores_without_stock, service_level)
 
-    flags = detect_stockouts(history)
-    demand = unconstrain_demand(flags)
     frame = series_frame(demand, end=pd.Timestamp(as_of))
-    forecast = forecast_demand(frame)
-    values = _with_keys(forecast.values)
+    promoted = _promoted_days(promotions, frame)
+    series = pd.Series(frame["unique_id"].unique())
+    elasticity = series.str.split("|", n=1).str[1].map(promotion_elasticity(demand))
+    forecast = forecast_demand(frame, promotions=promoted, elasticity=elasticity.set_axis(series))
+    values = _with_keys(forecast.values).merge(promoted, on=["unique_id", "ds"], how="left")
 
-    stock = _checked_stock(stock, history, flags, as_of)
+    stock = _checked_stock(stock, demand, as_of)
     risks = _risks(stock, schedule, values, service_level)
     tables = {
         "demand_forecasts": _demand_forecasts(values, as_of),
@@ -101,15 +100,38 @@ def compute_forecast(as_of: dt.date, warehouse: Warehouse, service_level: float)
     }
     facts = {
         "series": int(values["unique_id"].nunique()),
-        "history_days": int(history["date"].nunique()),
+        "history_days": int(demand["date"].nunique()),
         "imputed_days": int(frame["imputed"].sum()),
-        "stockout_days": int(flags["is_stockout"].sum()),
+        "stockout_days": int(demand["is_stockout"].sum()),
         "unconstrained_days": int(demand["is_unconstrained"].sum()),
         "chosen": forecast.chosen,
         "backtest": _mean_scores(forecast.backtest),
         "fallback_series": int((~values["unique_id"].drop_duplicates().isin(forecast.backtest["unique_id"])).sum()),
     }
     return _run(as_of, facts, tables, stores_without_stock, service_level)
+
+
+def unconstrained_history(
+    as_of: dt.date, warehouse: Warehouse, listed: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The history up to ``as_of`` with its stockouts flagged and demand unconstrained, and the
+    promotions (past and ahead) it was read with. ``listed``: only these store × product series."""
+    history = inputs.load_history(as_of, warehouse=warehouse)
+    promotions = inputs.load_promotions(as_of, warehouse=warehouse)
+    if listed is not None:
+        history = history.merge(listed, on=["store_id", "gtin"], how="inner")
+    history["units_sold"] = history["units_sold"].clip(lower=0)  # net returns above sales: no sale
+    history = history.merge(promotions, on=["store_id", "gtin", "date"], how="left")
+    if history.empty:
+        return history, promotions
+    return unconstrain_demand(detect_stockouts(history)), promotions
+
+
+def _promoted_days(promotions: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """The promotions of the forecast series, keyed like the models' frame (``unique_id``, ``ds``)."""
+    keyed = promotions.assign(unique_id=promotions["store_id"].astype(str) + "|" + promotions["gtin"].astype(str))
+    keyed = keyed[keyed["unique_id"].isin(frame["unique_id"].unique())]
+    return keyed.assign(ds=pd.to_datetime(keyed["date"]))[["unique_id", "ds", "discount_pct"]]
 
 
 def _mean_scores(backtest: pd.DataFrame) -> dict[str, float]:
@@ -122,12 +144,13 @@ def _with_keys(values: pd.DataFrame) -> pd.DataFrame:
     return values.assign(store_id=keys[0], gtin=keys[1])
 
 
-def _checked_stock(stock: pd.DataFrame, history: pd.DataFrame, flags: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+def _checked_stock(stock: pd.DataFrame, history: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """``stock`` with ``stock_check``: ok, missing or negative (counted as none), implausible, phantom_suspected."""
     day = pd.Timestamp(as_of)
     before = history[(history["date"] < day) & (history["date"] >= day - pd.Timedelta(weeks=PLAUSIBLE_WEEKS))]
     highest = before.groupby(["store_id", "gtin"])["on_hand_qty"].max().rename("highest_before")
-    phantom = flags.loc[(flags["date"] == day) & flags["is_phantom_stock"], ["store_id", "gtin"]].assign(phantom=True)
+    phantom = history.loc[(history["date"] == day) & history["is_phantom_stock"], ["store_id", "gtin"]]
+    phantom = phantom.assign(phantom=True)
     out = stock.merge(highest, on=["store_id", "gtin"], how="left").merge(phantom, on=["store_id", "gtin"], how="left")
     implausible = (out["highest_before"] > 0) & (out["on_hand"] > IMPLAUSIBLE_FACTOR * out["highest_before"])
     out["stock_check"] = np.select(

@@ -127,13 +127,16 @@ def _global_model():
     )
 
 
-def _backtest_predictions(frame: pd.DataFrame, horizon: int, windows: int) -> pd.DataFrame:
+def _backtest_predictions(frame: pd.DataFrame, horizon: int, windows: int, promo: pd.DataFrame) -> pd.DataFrame:
     from statsforecast import StatsForecast
 
     stats = StatsForecast(models=_stats_models(), freq="D", n_jobs=1).cross_validation(
         df=frame, h=horizon, n_windows=windows, step_size=horizon
     )
-    learnt = _global_model().cross_validation(df=frame, h=horizon, n_windows=windows, step_size=horizon)
+    stats = _with_uplift(stats, promo, [c for c in stats.columns if c not in ("unique_id", "ds", "cutoff", "y")])
+    learnt = _global_model().cross_validation(
+        df=_with_promo(frame, promo), h=horizon, n_windows=windows, step_size=horizon, static_features=[]
+    )
     return stats.merge(learnt.drop(columns="y"), on=["unique_id", "ds", "cutoff"])
 
 
@@ -156,24 +159,37 @@ def rmsse(
     return np.sqrt(mse.div(scale.reindex(mse.index), axis=0))
 
 
-def forecast_demand(frame: pd.DataFrame, horizon: int = HORIZON_DAYS, windows: int = BACKTEST_WINDOWS) -> Forecast:
+def forecast_demand(
+    frame: pd.DataFrame,
+    horizon: int = HORIZON_DAYS,
+    windows: int = BACKTEST_WINDOWS,
+    promotions: pd.DataFrame | None = None,
+    elasticity: pd.Series | None = None,
+) -> Forecast:
     """Backtest every candidate, choose one per segment, forecast ``horizon`` days with quantiles.
 
     A series too short to backtest (a store's or a product's first weeks) gets the fallback:
     seasonal naive from one week of history, before that its own mean. Each series is judged on
     its own length, so one new product does not take the others' models away.
+
+    ``promotions`` (``unique_id``, ``ds``, ``discount_pct``, past and ahead) are known in advance:
+    the global model learns from the discount, and the other models' forecasts of a promoted day
+    are multiplied by its uplift for the series' ``elasticity`` (per ``unique_id``;
+    ``unconstrain.promotion_uplift``), in the backtest as in the forecast.
     """
     frame = frame[["unique_id", "ds", "y"]]  # the libraries read any other column as a regressor
+    promo = _promotion_days(promotions, elasticity)
     segments = segment_series(frame)
     lengths = frame.groupby("unique_id").size()
     long_enough = lengths.index[lengths >= min_backtest_days(horizon, windows)]
     learnt = frame[frame["unique_id"].isin(long_enough)]
     parts, chosen, scores = [], {}, pd.DataFrame(columns=["unique_id", "segment"])
     if not learnt.empty:
-        means, chosen, scores = _backtested_means(learnt, segments, horizon, windows)
+        means, chosen, scores = _backtested_means(learnt, segments, horizon, windows, promo)
         parts.append(means)
     for fallback, ids in _fallbacks(lengths.drop(long_enough)):
-        means = _statsforecast([fallback], frame[frame["unique_id"].isin(ids)], horizon)
+        means = _with_uplift(_statsforecast([fallback], frame[frame["unique_id"].isin(ids)], horizon), promo,
+                             [fallback.alias])  # fmt: skip
         parts.append(means.assign(model=fallback.alias, mean=means[fallback.alias]))
     means = pd.concat(parts, ignore_index=True).merge(segments, left_on="unique_id", right_index=True)
     means["mean"] = means["mean"].clip(lower=0.0)
@@ -181,10 +197,48 @@ def forecast_demand(frame: pd.DataFrame, horizon: int = HORIZON_DAYS, windows: i
     return Forecast(values=values.sort_values(["unique_id", "ds"], ignore_index=True), chosen=chosen, backtest=scores)
 
 
+def _promotion_days(promotions: pd.DataFrame | None, elasticity: pd.Series | None) -> pd.DataFrame:
+    """Per series and promoted day: ``promo`` (the discount) and ``uplift`` (its multiplier)."""
+    from retail_factory.forecasting.unconstrain import promotion_uplift
+
+    if promotions is None or promotions.empty:
+        return pd.DataFrame({"unique_id": pd.Series(dtype=str), "ds": pd.Series(dtype="datetime64[ns]"),
+                             "promo": pd.Series(dtype=float), "uplift": pd.Series(dtype=float)})  # fmt: skip
+    days = promotions[["unique_id", "ds"]].assign(promo=promotions["discount_pct"].astype(float))
+    known = days["unique_id"].map(elasticity) if elasticity is not None else pd.Series(index=days.index, dtype=float)
+    days["uplift"] = promotion_uplift(days["promo"], known)
+    return days
+
+
+def _with_promo(frame: pd.DataFrame, promo: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the ``promo`` column the global model reads (0 on days without a promotion)."""
+    merged = frame.merge(promo[["unique_id", "ds", "promo"]], on=["unique_id", "ds"], how="left")
+    return merged.assign(promo=merged["promo"].fillna(0.0))
+
+
+def _with_uplift(predictions: pd.DataFrame, promo: pd.DataFrame, models: list[str]) -> pd.DataFrame:
+    """The models' predictions of promoted days multiplied by the series' uplift."""
+    merged = predictions.merge(promo[["unique_id", "ds", "uplift"]], on=["unique_id", "ds"], how="left")
+    factor = merged["uplift"].fillna(1.0).to_numpy()
+    for model in models:
+        merged[model] = merged[model] * factor
+    return merged.drop(columns="uplift")
+
+
+def _future_promo(frame: pd.DataFrame, promo: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Every series × forecast day with its ``promo`` (the exogenous frame the global model needs)."""
+    last = frame.groupby("unique_id")["ds"].max()
+    days = pd.DataFrame({
+        "unique_id": np.repeat(last.index.to_numpy(), horizon),
+        "ds": np.repeat(last.to_numpy(), horizon) + np.tile(pd.to_timedelta(np.arange(1, horizon + 1), "D"), len(last)),
+    })  # fmt: skip
+    return _with_promo(days, promo)
+
+
 def _backtested_means(
-    frame: pd.DataFrame, segments: pd.Series, horizon: int, windows: int
+    frame: pd.DataFrame, segments: pd.Series, horizon: int, windows: int, promo: pd.DataFrame
 ) -> tuple[pd.DataFrame, dict[str, str], pd.DataFrame]:
-    predictions = _backtest_predictions(frame, horizon, windows)
+    predictions = _backtest_predictions(frame, horizon, windows, promo)
     candidates = [c for c in predictions.columns if c not in ("unique_id", "ds", "cutoff", "y")]
     first_cutoff = predictions["cutoff"].min()
     scores = rmsse(predictions, frame[frame["ds"] <= first_cutoff], candidates).join(segments)
@@ -194,7 +248,9 @@ def _backtested_means(
         if group[candidates].notna().any().any()
     }
     stats = _statsforecast(_stats_models(), frame, horizon)
-    learnt = _global_model().fit(frame).predict(horizon)
+    stats = _with_uplift(stats, promo, [c for c in stats.columns if c not in ("unique_id", "ds")])
+    learnt = _global_model().fit(_with_promo(frame, promo), static_features=[])
+    learnt = learnt.predict(horizon, X_df=_future_promo(frame, promo, horizon))
     means = stats.merge(learnt, on=["unique_id", "ds"])
     means["model"] = means["unique_id"].map(segments).map(chosen).fillna(BASELINE)
     picked = means[candidates].to_numpy()[np.arange(len(means)), [candidates.index(m) for m in means["model"]]]

@@ -18,6 +18,7 @@ DEMAND_FORECASTS = {
     "horizon_day": "integer",  # 1 = the day after the run date
     "model": "varchar",
     "segment": "varchar",  # smooth, erratic, intermittent, lumpy, no_demand
+    "discount_pct": "double precision",  # the promotion announced for that day, if any
     "mean": "double precision",
     "p50": "double precision",
     "p90": "double precision",

@@ -277,6 +277,17 @@ def curated_suites() -> list[SuiteSpec]:
             ],
             rows_required=True,
         ),
+        _mart(
+            "fct_promotions",
+            [
+                *_key("promo_id", "gtin"),
+                _in_dimension("gtin", "dim_products"),
+                gxe.ExpectColumnValuesToBeBetween(column="discount_pct", min_value=0, max_value=100, severity=CRITICAL),
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A="end_date", column_B="start_date", or_equal=True, severity=CRITICAL
+                ),
+            ],
+        ),
         _mart("fct_store_orders", [*_key("order_id", "order_line"), *_store_product(), _at_least("ordered_qty", 1)]),
         _mart("fct_shipments", [*_key("shipment_id", "shipment_line"), *_store_product(), _at_least("shipped_qty", 1)]),
         _mart(

@@ -46,6 +46,7 @@ PUBLIC_MARTS: tuple[Mart, ...] = (
     Mart("dim_locations", "traceability"),
     Mart("fct_sales_daily", "stock", "sold_date"),
     Mart("fct_inventory_daily", "stock", "snapshot_date"),
+    Mart("fct_promotions", "stock", "announced_on"),
     Mart("fct_store_orders", "stock", "ordered_date"),
     Mart("fct_shipments", "stock", "shipped_date"),
     Mart("fct_receipts", "stock", "received_date"),
