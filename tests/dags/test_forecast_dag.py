@@ -59,3 +59,29 @@ def test_a_run_writes_exports_reports_and_emits_its_asset(forecast_run) -> None:
     png = reports.get_blob_client(prefix + plots[0])
     assert png.get_blob_properties().content_settings.content_type == "image/png"
     assert png.download_blob().readall()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _tables(warehouse, day) -> dict[str, list]:
+    return {name: warehouse.query(f"select * from {name} where as_of_date = ? order by 2, 3, 4", [day])[1]
+            for name in TABLES}  # fmt: skip
+
+
+def test_models_are_trained_once_reused_by_a_rerun_and_never_from_the_future(forecast_run, tmp_path: Path) -> None:
+    import datetime as dt
+
+    warehouse, first, _ = forecast_run
+    assert first.ok
+    reports = blob_service().get_container_client("reports")
+    stored = {b.name for b in reports.list_blobs(name_starts_with="forecasts/models/")}
+    prefix = f"forecasts/models/trained_on={AS_OF.isoformat()}/"
+    assert f"{prefix}trained.json" in stored and any(n.startswith(f"{prefix}global_model/") for n in stored)
+    before = _tables(warehouse, AS_OF)
+
+    dag = load_dags(("forecast_stockouts",))["forecast_stockouts"]
+    assert run_dag(dag, AS_OF, tmp_path / "rerun.log").ok  # reuses the models it trained: same rows
+    assert _tables(warehouse, AS_OF) == before
+    earlier = AS_OF - dt.timedelta(days=1)
+    assert run_dag(dag, earlier, tmp_path / "earlier.log").ok  # a later model is not used: it trains its own
+    trained_on = warehouse.query("select models_trained_on from ml.forecast_runs where as_of_date = ?", [earlier])[1]
+    assert trained_on == [(earlier,)]
+    assert any(b.name.startswith(f"forecasts/models/trained_on={earlier.isoformat()}/") for b in reports.list_blobs())

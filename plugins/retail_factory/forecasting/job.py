@@ -22,16 +22,20 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from retail_factory.forecasting import inputs, outputs
 from retail_factory.forecasting.detection import detect_stockouts
-from retail_factory.forecasting.models import forecast_demand, series_frame
+from retail_factory.forecasting.models import forecast_with, series_frame, train_models
 from retail_factory.forecasting.risk import stockout_risk
 from retail_factory.forecasting.unconstrain import promotion_elasticity, unconstrain_demand
 from retail_factory.warehouse.connections import OutputTable, Warehouse, get_warehouse
+
+if TYPE_CHECKING:
+    from retail_factory.forecasting.trained_store import BlobModelStore
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +56,25 @@ class ForecastRun:
         return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
 
 
-def run_forecast(as_of: dt.date, warehouse: Warehouse | None = None, service_level: float | None = None) -> ForecastRun:
-    """Compute the run for ``as_of`` and write it (replacing that date's rows); return what was written."""
+def run_forecast(
+    as_of: dt.date,
+    warehouse: Warehouse | None = None,
+    service_level: float | None = None,
+    store: BlobModelStore | None = None,
+    retrain: bool = False,
+) -> ForecastRun:
+    """Compute the run for ``as_of`` and write it (replacing that date's rows); return what was written.
+
+    With a ``store``, the latest models trained within a week are reused (``trained_store``), and
+    new ones trained and stored when there are none or ``retrain``; without, it trains every time.
+    """
     from retail_factory.config import get_settings
 
     warehouse = warehouse or get_warehouse()
     level = service_level if service_level is not None else get_settings().service_level
     if not 0.5 <= level < 1:
         raise ValueError(f"the service level is {level}; it must be a share between 0.5 and 1 (e.g. 0.975)")
-    run = compute_forecast(as_of, warehouse, level)
+    run = compute_forecast(as_of, warehouse, level, store, retrain)
     warehouse.replace_rows(
         {name: OutputTable(outputs.TABLES[name], rows) for name, rows in run.tables.items()},
         outputs.KEY_COLUMN,
@@ -70,7 +84,13 @@ def run_forecast(as_of: dt.date, warehouse: Warehouse | None = None, service_lev
     return run
 
 
-def compute_forecast(as_of: dt.date, warehouse: Warehouse, service_level: float) -> ForecastRun:
+def compute_forecast(
+    as_of: dt.date,
+    warehouse: Warehouse,
+    service_level: float,
+    store: BlobModelStore | None = None,
+    retrain: bool = False,
+) -> ForecastRun:
     stock = inputs.load_stock(as_of, warehouse=warehouse)
     schedule = inputs.delivery_schedule(as_of, warehouse=warehouse)
     stores_without_stock = sorted(set(schedule["store_id"]) - set(stock["store_id"])) if len(schedule) else []
@@ -87,7 +107,13 @@ def compute_forecast(as_of: dt.date, warehouse: Warehouse, service_level: float)
     promoted = _promoted_days(promotions, frame)
     series = pd.Series(frame["unique_id"].unique())
     elasticity = series.str.split("|", n=1).str[1].map(promotion_elasticity(demand))
-    forecast = forecast_demand(frame, promotions=promoted, elasticity=elasticity.set_axis(series))
+    elasticity = elasticity.set_axis(series)
+    trained = store.latest(as_of) if store is not None and not retrain else None
+    if trained is None:
+        trained = train_models(frame, promotions=promoted, elasticity=elasticity)
+        if store is not None:
+            log.info("models trained on the history up to %s stored in %s", as_of, store.save(trained))
+    forecast = forecast_with(trained, frame, promotions=promoted, elasticity=elasticity)
     values = _with_keys(forecast.values).merge(promoted, on=["unique_id", "ds"], how="left")
 
     stock = _checked_stock(stock, demand, as_of)
@@ -106,7 +132,8 @@ def compute_forecast(as_of: dt.date, warehouse: Warehouse, service_level: float)
         "unconstrained_days": int(demand["is_unconstrained"].sum()),
         "chosen": forecast.chosen,
         "backtest": _mean_scores(forecast.backtest),
-        "fallback_series": int((~values["unique_id"].drop_duplicates().isin(forecast.backtest["unique_id"])).sum()),
+        "models_trained_on": trained.trained_on.date(),
+        "fallback_series": int(values.loc[values["fallback"], "unique_id"].nunique()),
     }
     return _run(as_of, facts, tables, stores_without_stock, service_level)
 
@@ -254,6 +281,7 @@ def _run(
         "unconstrained_days": facts.get("unconstrained_days", 0),
         "models_chosen": json.dumps(facts.get("chosen", {}), sort_keys=True),
         "backtest_rmsse": json.dumps(facts.get("backtest", {}), sort_keys=True),
+        "models_trained_on": facts.get("models_trained_on"),
         "fallback_series": facts.get("fallback_series", 0),
         "series_at_risk": int((risks["p_stockout"] >= AT_RISK).sum()),
         "order_lines": len(orders),

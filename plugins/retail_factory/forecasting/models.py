@@ -20,7 +20,9 @@ zero, and the backtest's few windows are too few for empirical (conformal) inter
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,7 +41,7 @@ CV2_CUTOFF = 0.49
 class Forecast:
     """Per series and day: ``mean`` and the quantile columns (``p50``, ``p90``, ``p95``)."""
 
-    values: pd.DataFrame  # unique_id, ds, model, segment, mean, p50, p90, p95
+    values: pd.DataFrame  # unique_id, ds, model, fallback, segment, mean, dispersion, p50, p90, p95
     chosen: dict[str, str]  # segment -> model
     backtest: pd.DataFrame  # unique_id, segment, one RMSSE column per candidate
 
@@ -159,6 +161,40 @@ def rmsse(
     return np.sqrt(mse.div(scale.reindex(mse.index), axis=0))
 
 
+COLUMNS = ["unique_id", "ds", "model", "mean", "fallback"]  # fallback: too short, or no choice for its segment
+
+
+@dataclass
+class TrainedModels:
+    """What a training learnt: the model of each segment, its backtest, the fitted global model.
+
+    Training (backtest and LightGBM fit) costs most; it can run weekly while the daily scoring
+    (``forecast_with``) reuses it on each day's history.
+    """
+
+    trained_on: pd.Timestamp  # the last day of the history it learnt from
+    chosen: dict[str, str]  # segment -> model
+    backtest: pd.DataFrame  # unique_id, segment, one RMSSE column per candidate
+    global_model: object | None  # a fitted mlforecast.MLForecast, None when no series was long enough
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        about = {"trained_on": self.trained_on.date().isoformat(), "chosen": self.chosen}
+        (folder / "trained.json").write_text(json.dumps(about, indent=2, sort_keys=True))
+        self.backtest.to_parquet(folder / "backtest.parquet", index=False)
+        if self.global_model is not None:
+            self.global_model.save(folder / "global_model")
+
+    @classmethod
+    def load(cls, folder: Path) -> TrainedModels:
+        from mlforecast import MLForecast
+
+        about = json.loads((folder / "trained.json").read_text())
+        model = MLForecast.load(folder / "global_model") if (folder / "global_model").is_dir() else None
+        return cls(pd.Timestamp(about["trained_on"]), about["chosen"], pd.read_parquet(folder / "backtest.parquet"),
+                   model)  # fmt: skip
+
+
 def forecast_demand(
     frame: pd.DataFrame,
     horizon: int = HORIZON_DAYS,
@@ -166,11 +202,19 @@ def forecast_demand(
     promotions: pd.DataFrame | None = None,
     elasticity: pd.Series | None = None,
 ) -> Forecast:
-    """Backtest every candidate, choose one per segment, forecast ``horizon`` days with quantiles.
+    """Train (``train_models``) and forecast (``forecast_with``) in one go."""
+    trained = train_models(frame, horizon, windows, promotions, elasticity)
+    return forecast_with(trained, frame, horizon, promotions, elasticity)
 
-    A series too short to backtest (a store's or a product's first weeks) gets the fallback:
-    seasonal naive from one week of history, before that its own mean. Each series is judged on
-    its own length, so one new product does not take the others' models away.
+
+def train_models(
+    frame: pd.DataFrame,
+    horizon: int = HORIZON_DAYS,
+    windows: int = BACKTEST_WINDOWS,
+    promotions: pd.DataFrame | None = None,
+    elasticity: pd.Series | None = None,
+) -> TrainedModels:
+    """Backtest every candidate on the series long enough, choose one per segment, fit the global model.
 
     ``promotions`` (``unique_id``, ``ds``, ``discount_pct``, past and ahead) are known in advance:
     the global model learns from the discount, and the other models' forecasts of a promoted day
@@ -179,22 +223,67 @@ def forecast_demand(
     """
     frame = frame[["unique_id", "ds", "y"]]  # the libraries read any other column as a regressor
     promo = _promotion_days(promotions, elasticity)
+    lengths = frame.groupby("unique_id").size()
+    learnt = frame[frame["unique_id"].isin(lengths.index[lengths >= min_backtest_days(horizon, windows)])]
+    if learnt.empty:
+        return TrainedModels(frame["ds"].max(), {}, pd.DataFrame(columns=["unique_id", "segment"]), None)
+    predictions = _backtest_predictions(learnt, horizon, windows, promo)
+    candidates = [c for c in predictions.columns if c not in ("unique_id", "ds", "cutoff", "y")]
+    first_cutoff = predictions["cutoff"].min()
+    scores = rmsse(predictions, learnt[learnt["ds"] <= first_cutoff], candidates).join(segment_series(learnt))
+    chosen = {
+        str(segment): str(group[candidates].mean().idxmin())
+        for segment, group in scores.groupby("segment")
+        if group[candidates].notna().any().any()
+    }
+    fitted = _global_model().fit(_with_promo(learnt, promo), static_features=[])
+    return TrainedModels(frame["ds"].max(), chosen, scores.reset_index(), fitted)
+
+
+def forecast_with(
+    trained: TrainedModels,
+    frame: pd.DataFrame,
+    horizon: int = HORIZON_DAYS,
+    promotions: pd.DataFrame | None = None,
+    elasticity: pd.Series | None = None,
+) -> Forecast:
+    """Forecast ``horizon`` days of every series with the model its segment was given, and quantiles.
+
+    Only the chosen models run. A series too short to backtest (a store's or a product's first
+    weeks) or of a segment without a choice gets the fallback: seasonal naive from one week of
+    history, before that its own mean. Each series is judged on its own length, so one new product
+    does not take the others' models away.
+    """
+    frame = frame[["unique_id", "ds", "y"]]
+    promo = _promotion_days(promotions, elasticity)
     segments = segment_series(frame)
     lengths = frame.groupby("unique_id").size()
-    long_enough = lengths.index[lengths >= min_backtest_days(horizon, windows)]
-    learnt = frame[frame["unique_id"].isin(long_enough)]
-    parts, chosen, scores = [], {}, pd.DataFrame(columns=["unique_id", "segment"])
-    if not learnt.empty:
-        means, chosen, scores = _backtested_means(learnt, segments, horizon, windows, promo)
-        parts.append(means)
-    for fallback, ids in _fallbacks(lengths.drop(long_enough)):
-        means = _with_uplift(_statsforecast([fallback], frame[frame["unique_id"].isin(ids)], horizon), promo,
-                             [fallback.alias])  # fmt: skip
-        parts.append(means.assign(model=fallback.alias, mean=means[fallback.alias]))
+    long_enough = lengths >= min_backtest_days(horizon, BACKTEST_WINDOWS)
+    model_of = segments.map(trained.chosen).where(long_enough.reindex(segments.index, fill_value=False))
+    if trained.global_model is None:
+        model_of = model_of.where(model_of != "lightgbm")
+    parts = []
+    for model, ids in model_of.dropna().groupby(model_of.dropna()):
+        series = frame[frame["unique_id"].isin(ids.index)]
+        if model == "lightgbm":
+            means = trained.global_model.predict(  # type: ignore[attr-defined]
+                horizon, new_df=_with_promo(series, promo), X_df=_future_promo(series, promo, horizon)
+            )
+        else:
+            means = _with_uplift(_statsforecast([_stats_model(str(model))], series, horizon), promo, [str(model)])
+        parts.append(means.assign(model=model, mean=means[model], fallback=False)[COLUMNS])
+    for fallback, ids in _fallbacks(lengths[model_of.reindex(lengths.index).isna()]):
+        series = frame[frame["unique_id"].isin(ids)]
+        means = _with_uplift(_statsforecast([fallback], series, horizon), promo, [fallback.alias])
+        parts.append(means.assign(model=fallback.alias, mean=means[fallback.alias], fallback=True)[COLUMNS])
     means = pd.concat(parts, ignore_index=True).merge(segments, left_on="unique_id", right_index=True)
     means["mean"] = means["mean"].clip(lower=0.0)
-    values = _with_quantiles(means[["unique_id", "ds", "segment", "model", "mean"]], frame)
-    return Forecast(values=values.sort_values(["unique_id", "ds"], ignore_index=True), chosen=chosen, backtest=scores)
+    values = _with_quantiles(means[[*COLUMNS, "segment"]], frame)
+    return Forecast(
+        values=values.sort_values(["unique_id", "ds"], ignore_index=True),
+        chosen=trained.chosen,
+        backtest=trained.backtest,
+    )
 
 
 def _promotion_days(promotions: pd.DataFrame | None, elasticity: pd.Series | None) -> pd.DataFrame:
@@ -235,26 +324,9 @@ def _future_promo(frame: pd.DataFrame, promo: pd.DataFrame, horizon: int) -> pd.
     return _with_promo(days, promo)
 
 
-def _backtested_means(
-    frame: pd.DataFrame, segments: pd.Series, horizon: int, windows: int, promo: pd.DataFrame
-) -> tuple[pd.DataFrame, dict[str, str], pd.DataFrame]:
-    predictions = _backtest_predictions(frame, horizon, windows, promo)
-    candidates = [c for c in predictions.columns if c not in ("unique_id", "ds", "cutoff", "y")]
-    first_cutoff = predictions["cutoff"].min()
-    scores = rmsse(predictions, frame[frame["ds"] <= first_cutoff], candidates).join(segments)
-    chosen = {
-        segment: str(group[candidates].mean().idxmin())
-        for segment, group in scores.groupby("segment")
-        if group[candidates].notna().any().any()
-    }
-    stats = _statsforecast(_stats_models(), frame, horizon)
-    stats = _with_uplift(stats, promo, [c for c in stats.columns if c not in ("unique_id", "ds")])
-    learnt = _global_model().fit(_with_promo(frame, promo), static_features=[])
-    learnt = learnt.predict(horizon, X_df=_future_promo(frame, promo, horizon))
-    means = stats.merge(learnt, on=["unique_id", "ds"])
-    means["model"] = means["unique_id"].map(segments).map(chosen).fillna(BASELINE)
-    picked = means[candidates].to_numpy()[np.arange(len(means)), [candidates.index(m) for m in means["model"]]]
-    return means.assign(mean=picked), chosen, scores.reset_index()
+def _stats_model(alias: str):
+    """One candidate of the statsforecast family by its alias."""
+    return next(model for model in _stats_models() if model.alias == alias)
 
 
 def _statsforecast(models: list, frame: pd.DataFrame, horizon: int) -> pd.DataFrame:

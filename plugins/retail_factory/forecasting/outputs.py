@@ -77,6 +77,7 @@ FORECAST_RUNS = {
     "unconstrained_days": "integer",
     "models_chosen": "varchar",  # JSON: segment -> model
     "backtest_rmsse": "varchar",  # JSON: model -> mean RMSSE over the backtested series
+    "models_trained_on": "date",  # the last day of the history the models were trained on
     "fallback_series": "integer",
     "series_at_risk": "integer",  # p_stockout >= 0.5
     "order_lines": "integer",

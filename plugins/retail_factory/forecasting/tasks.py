@@ -29,10 +29,20 @@ DEFAULT_ARGS = {"owner": "data-science", "retries": 2, "retry_delay": dt.timedel
 def forecast(**context: Any) -> dict[str, Any]:
     """Detect past stockouts, unconstrain, forecast 14 days, judge the risk, propose orders: ``ml.*``."""
     from retail_factory.forecasting.job import run_forecast
+    from retail_factory.forecasting.trained_store import BlobModelStore
     from retail_factory.runs import business_date
+    from retail_factory.storage import blob_service, ensure_containers
 
-    level = context["params"].get("service_level")
-    run = run_forecast(business_date(context), service_level=float(level) if level is not None else None)
+    params = context["params"]
+    level = params.get("service_level")
+    service = blob_service()
+    ensure_containers(service)
+    run = run_forecast(
+        business_date(context),
+        service_level=float(level) if level is not None else None,
+        store=BlobModelStore(service),
+        retrain=bool(params.get("retrain")),
+    )
     return run.summary
 
 
@@ -81,6 +91,11 @@ def forecast_stockouts_dag(doc_md: str | None = None) -> DAG:
         doc_md=doc_md,
         params={
             "date": date_param("to forecast from"),
+            "retrain": Param(
+                False,
+                type="boolean",
+                description="Train the models again even when some trained within the last week exist.",
+            ),
             "service_level": Param(
                 None,
                 type=["null", "number"],
