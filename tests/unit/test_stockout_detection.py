@@ -86,3 +86,19 @@ def test_a_promoted_stockout_day_is_raised_by_the_products_promotion_elasticity(
     g_days = demand[demand["gtin"] == "G"].set_index("date")
     assert g_days["is_unconstrained"].iloc[17]
     assert math.isclose(g_days["demand"].iloc[17], 4 * 2 ** elasticity["G"])  # base x uplift at 50 % off
+
+
+def test_trailing_moments_match_pandas_rolling_per_series() -> None:
+    import numpy as np
+    from retail_factory.forecasting.detection import trailing_moments
+
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"series": np.repeat(["a", "b", "c"], [40, 5, 30]), "v": rng.poisson(3, 75).astype(float)})
+    frame.loc[rng.random(75) < 0.2, "v"] = np.nan  # days left out of the learning
+    starts = frame.groupby("series").cumcount().to_numpy()
+    mean, variance = trailing_moments(frame["v"].to_numpy(), np.arange(75) - starts, window=28, min_periods=7)
+    by = frame.groupby("series")["v"]
+    expected_mean = by.transform(lambda s: s.shift(1).rolling(28, min_periods=7).mean())
+    expected_var = by.transform(lambda s: s.shift(1).rolling(28, min_periods=7).var())
+    assert np.allclose(mean, expected_mean, equal_nan=True) and np.allclose(variance, expected_var, equal_nan=True)
+    assert np.isnan(mean[40:45]).all()  # series b: never seven days to learn from
