@@ -99,10 +99,9 @@ def score(history: pd.DataFrame, stock: pd.DataFrame, folder: str) -> dict:
 
 
 def seasonal_naive(history: pd.DataFrame) -> dict:
+    from retail_factory.forecasting.models import series_frame
     from statsforecast import StatsForecast
     from statsforecast.models import SeasonalNaive
-
-    from retail_factory.forecasting.models import series_frame
 
     frame = series_frame(history.rename(columns={"units_sold": "demand"}))[["unique_id", "ds", "y"]]
     forecast = StatsForecast(models=[SeasonalNaive(7)], freq="D").forecast(df=frame, h=14)

@@ -170,3 +170,23 @@ def test_the_evaluation_replays_the_job_and_judges_it_against_the_truth(
     assert 0 < precision <= 1 and 0 < recall <= 1
     assert main(["evaluate-forecast", "--truth", str(sim_dir)]) == 2  # not a truth folder: a clear error
     assert "not a simulation's truth folder" in capsys.readouterr().err
+
+
+def test_the_readme_forecast_queries_run_after_a_forecast(
+    module_warehouse, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    import shlex
+
+    from retail_factory.cli import main
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Forecast stockouts")[1].split("\n## ")[0]
+    commands = [line for line in section.splitlines() if line.startswith(".venv/bin/retail-factory sql")]
+    assert len(commands) >= 3
+    monkeypatch.setenv("RETAIL_FACTORY_WAREHOUSE", "duckdb")
+    monkeypatch.setenv("RETAIL_FACTORY_DUCKDB_PATH", str(module_warehouse.path))
+    assert main(["forecast", "--date", AS_OF.isoformat()]) == 0
+    assert "series forecast" in capsys.readouterr().out
+    for command in commands:
+        assert main(shlex.split(command)[1:]) == 0, command
+        assert len(capsys.readouterr().out.splitlines()) >= 3, command  # a header, a rule, rows

@@ -104,7 +104,7 @@ def evaluate(
     model, naive = _wrmsse(accuracy, "mean"), _wrmsse(accuracy, BASELINE)
     return Evaluation(
         cuts=[c.isoformat() for c in cuts],
-        series=int(accuracy["unique_id"].nunique()),
+        series=int((accuracy["store_id"] + "|" + accuracy["gtin14"]).nunique()),
         wrmsse_model=model,
         wrmsse_seasonal_naive=naive,
         improvement=1 - model / naive if naive else float("nan"),
