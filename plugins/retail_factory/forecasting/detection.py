@@ -58,18 +58,42 @@ def detect_stockouts(panel: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
     variance = pd.Series(variance, index=frame.index)
 
     # Runs of consecutive zero-sales days, each day knowing its run's full length, judged with the
-    # rate and spread before the run began.
+    # rate and spread before the run began, and each day's weekday: a Saturday without a sale says
+    # more than a Monday, a day the store is closed nothing at all.
     zero = frame["units_sold"] <= 0
     run_id = (zero != zero.groupby([frame[k] for k in KEYS], sort=False).shift(1)).cumsum()
     frame["zero_run_days"] = np.where(zero, zero.groupby(run_id).transform("size"), 0)
+    factors = weekday_factors(frame.assign(is_stockout=frame["stockout_recorded"]))
+    weekday = frame[["store_id"]].assign(weekday=frame["date"].dt.day_of_week)
+    factor = weekday.merge(factors, on=["store_id", "weekday"], how="left")["weekday_factor"].fillna(1.0)
     rate = frame["expected_rate"].groupby(run_id).transform("first")
     spread = variance.groupby(run_id).transform("first")
-    frame["p_zero_run"] = np.where(zero, _p_no_sale(rate, spread) ** frame["zero_run_days"], 1.0)
+    run_factor = pd.Series(factor.to_numpy(), index=frame.index).groupby(run_id).transform("sum")
+    frame["p_zero_run"] = np.where(zero, _p_no_sale(rate * run_factor, spread / rate.where(rate > 0)), 1.0)
     frame["stockout_from_sales"] = zero & rate.notna() & (frame["p_zero_run"] < alpha)
 
     frame["is_stockout"] = frame["stockout_recorded"] | frame["stockout_from_sales"]
     frame["is_phantom_stock"] = frame["stockout_from_sales"] & (on_hand > 0).fillna(False)
     return frame
+
+
+def weekday_factors(panel: pd.DataFrame) -> pd.DataFrame:
+    """Per store and weekday: its units sold per open day against its average day (1.0 = average).
+
+    Learnt from the days in stock when the panel says which (``is_stockout``), and not promoted
+    (``discount_pct``): an empty shelf's sales would lower its weekday, a promotion's raise it.
+    """
+    in_stock = panel[~panel["is_stockout"]] if "is_stockout" in panel else panel
+    if "discount_pct" in in_stock:
+        in_stock = in_stock[~(in_stock["discount_pct"].fillna(0) > 0)]
+    # Each row against its own series' mean, summed per store and weekday: rows left out (an empty
+    # or promoted day) then leave no hole in a day's total.
+    days = in_stock.assign(weekday=in_stock["date"].dt.day_of_week)
+    days = days.assign(series_mean=days.groupby(KEYS)["units_sold"].transform("mean"))
+    totals = days.groupby(["store_id", "weekday"])[["units_sold", "series_mean"]].sum()
+    per_weekday = totals["units_sold"] / totals["series_mean"].where(totals["series_mean"] > 0)
+    factor = (per_weekday / per_weekday.groupby("store_id").transform("mean")).fillna(1.0)
+    return factor.rename("weekday_factor").reset_index()
 
 
 def _series_starts(frame: pd.DataFrame) -> np.ndarray:
@@ -106,20 +130,20 @@ def trailing_moments(
     return mean, np.maximum(variance, 0.0, where=~np.isnan(variance), out=variance)
 
 
-def _p_no_sale(rate: pd.Series, variance: pd.Series) -> pd.Series:
-    """Probability of a day without a sale: Poisson, or negative binomial when sales are overdispersed.
+def _p_no_sale(run_rate: pd.Series, ratio: pd.Series) -> pd.Series:
+    """Probability of no sale over a run whose expected sales add up to ``run_rate``.
 
     Shoppers buy in baskets and days differ, so a product's daily sales vary more than a Poisson
     count: a zero is likelier than ``exp(-λ)``, and a Poisson test calls too many stockouts. With
-    mean ``m`` and variance ``v > m``, the negative binomial the forecasts use gives ``p ** n``.
+    a variance-to-mean ratio ``r > 1`` the days are negative binomial sharing ``p = 1 / r``, so the
+    run's sum is too, and it is zero with probability ``p ** n`` (the forecasts' helper).
     """
     from retail_factory.forecasting.models import negative_binomial
 
-    rate = rate.fillna(0).clip(lower=0)
-    overdispersed = variance.fillna(0) > rate + 1e-9
-    dispersion = variance.where(overdispersed, rate + 1.0) / rate.where(rate > 0, 1.0)
-    n, p = negative_binomial(rate.to_numpy(), dispersion.to_numpy())
-    return pd.Series(np.where(overdispersed, p**n, np.exp(-rate)), index=rate.index)
+    run_rate = run_rate.fillna(0).clip(lower=0)
+    overdispersed = ratio.fillna(0) > 1 + 1e-9
+    n, p = negative_binomial(run_rate.to_numpy(), ratio.where(overdispersed, 2.0).to_numpy())
+    return pd.Series(np.where(overdispersed, p**n, np.exp(-run_rate)), index=run_rate.index)
 
 
 def precision_recall(predicted: pd.Series, actual: pd.Series) -> tuple[float, float]:

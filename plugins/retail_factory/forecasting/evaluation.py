@@ -9,7 +9,9 @@ really happened in the simulator (``truth/series``):
   and of seasonal naive on recorded sales, over the days after each cut, against true demand;
 * **quantiles**: pinball loss of p50, p90, p95 and how often true demand stayed under p95;
 * **detection**: precision and recall of the stockouts called from sales alone, and from the
-  records, against the days the shelf was truly unavailable (``is_stockout``);
+  records, against true shelf availability: the days the shelf was empty when the store opened
+  (``not is_available``: nothing could sell all day); and, harder, against every day demand was
+  lost (``is_stockout``: also the days the shelf emptied during trading, after some sales);
 * **7-day stockout prediction**: ``p_stockout >= 0.5`` against a true stockout before the next
   delivery, within 7 days of the cut;
 * **bias on stockout days**: mean (sales - true demand), and (unconstrained demand - true demand).
@@ -44,9 +46,12 @@ class Evaluation:
     improvement: float  # 1 - model / seasonal naive
     pinball: dict[str, float]  # quantile -> mean pinball loss (units)
     p95_coverage: float
-    detection_sales: tuple[float, float]  # precision, recall
+    detection_sales: tuple[float, float]  # precision, recall against the days empty at opening
     detection_records: tuple[float, float]
     detection_either: tuple[float, float]
+    detection_sales_any: tuple[float, float]  # against every day with demand lost
+    detection_either_any: tuple[float, float]
+    unavailable_days: int
     prediction_7d: tuple[float, float]
     predicted_positive: int
     actual_positive: int
@@ -93,14 +98,15 @@ def evaluate(
 
     flags, _ = unconstrained_history(last, warehouse)
     judged = _keyed(flags, "date").merge(
-        truth[["store_id", "gtin14", "date", "is_stockout", "demand", "is_store_open"]].rename(
+        truth[["store_id", "gtin14", "date", "is_stockout", "is_available", "demand", "is_store_open"]].rename(
             columns={"demand": "true_demand", "is_stockout": "true_stockout"}
         ),
         on=["store_id", "gtin14", "date"],
     )
     judged = judged[judged["is_store_open"]]
-    actual = judged["true_stockout"].astype(bool)
-    on_stockout = judged[actual]
+    lost = judged["true_stockout"].astype(bool)
+    unavailable = ~judged["is_available"].astype(bool)
+    on_stockout = judged[lost]
     model, naive = _wrmsse(accuracy, "mean"), _wrmsse(accuracy, BASELINE)
     return Evaluation(
         cuts=[c.isoformat() for c in cuts],
@@ -110,9 +116,12 @@ def evaluate(
         improvement=1 - model / naive if naive else float("nan"),
         pinball={f"p{round(q * 100)}": _pinball(accuracy, q) for q in QUANTILES},
         p95_coverage=float((accuracy["demand"] <= accuracy["p95"]).mean()),
-        detection_sales=precision_recall(judged["stockout_from_sales"], actual),
-        detection_records=precision_recall(judged["stockout_recorded"], actual),
-        detection_either=precision_recall(judged["is_stockout"].astype(bool), actual),
+        detection_sales=precision_recall(judged["stockout_from_sales"], unavailable),
+        detection_records=precision_recall(judged["stockout_recorded"], unavailable),
+        detection_either=precision_recall(judged["is_stockout"].astype(bool), unavailable),
+        detection_sales_any=precision_recall(judged["stockout_from_sales"], lost),
+        detection_either_any=precision_recall(judged["is_stockout"].astype(bool), lost),
+        unavailable_days=int(unavailable.sum()),
         prediction_7d=precision_recall(outcomes["predicted"], outcomes["actual"]),
         predicted_positive=int(outcomes["predicted"].sum()),
         actual_positive=int(outcomes["actual"].sum()),
@@ -222,10 +231,13 @@ def report_text(result: Evaluation) -> str:
         f"WRMSSE (against true demand): model {result.wrmsse_model:.3f}, seasonal naive "
         f"{result.wrmsse_seasonal_naive:.3f} → {result.improvement:+.1%} better (aim ≥ 15%)",
         f"pinball loss (units): {pinball}; p95 coverage {result.p95_coverage:.3f} (aim 0.93–0.97)",
-        f"stockout detection vs true shelf availability ({result.stockout_days:,} stockout days):",
+        f"stockout detection vs true shelf availability ({result.unavailable_days:,} days empty at opening):",
         f"    from sales alone  {pr(result.detection_sales)} (aim 0.85 / 0.80)",
         f"    from the records  {pr(result.detection_records)}",
         f"    either            {pr(result.detection_either)}",
+        f"  vs every day with demand lost ({result.stockout_days:,}, also shelves emptied during the day):",
+        f"    from sales alone  {pr(result.detection_sales_any)}",
+        f"    either            {pr(result.detection_either_any)}",
         f"stockout before the next delivery within {PREDICTION_DAYS} days (p ≥ {AT_RISK}): "
         f"{pr(result.prediction_7d)} ({result.predicted_positive} predicted, {result.actual_positive} happened)",
         f"mean bias on stockout days: sales {result.bias_sales:+.2f} units/day, unconstrained "

@@ -15,30 +15,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from retail_factory.forecasting.detection import KEYS
+from retail_factory.forecasting.detection import KEYS, weekday_factors
 
 PRIOR_DAYS = 3  # a product's own promoted days count against this many days of every product's
 PRIOR_ELASTICITY = 2.5  # before any promoted day in stock: a typical promotional elasticity
 MAX_ELASTICITY = 6.0  # (Bijmolt, van Heerde & Pieters 2005 report -2.6 on average for price)
-
-
-def weekday_factors(panel: pd.DataFrame) -> pd.DataFrame:
-    """Per store and weekday: its units sold per open day against its average day (1.0 = average).
-
-    Learnt from the days in stock when the panel says which (``is_stockout``), and not promoted
-    (``discount_pct``): an empty shelf's sales would lower its weekday, a promotion's raise it.
-    """
-    in_stock = panel[~panel["is_stockout"]] if "is_stockout" in panel else panel
-    if "discount_pct" in in_stock:
-        in_stock = in_stock[~(in_stock["discount_pct"].fillna(0) > 0)]
-    # Each row against its own series' mean, summed per store and weekday: rows left out (an empty
-    # or promoted day) then leave no hole in a day's total.
-    days = in_stock.assign(weekday=in_stock["date"].dt.day_of_week)
-    days = days.assign(series_mean=days.groupby(KEYS)["units_sold"].transform("mean"))
-    totals = days.groupby(["store_id", "weekday"])[["units_sold", "series_mean"]].sum()
-    per_weekday = totals["units_sold"] / totals["series_mean"].where(totals["series_mean"] > 0)
-    factor = (per_weekday / per_weekday.groupby("store_id").transform("mean")).fillna(1.0)
-    return factor.rename("weekday_factor").reset_index()
 
 
 def promotion_elasticity(frame: pd.DataFrame) -> pd.Series:
