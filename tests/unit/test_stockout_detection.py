@@ -122,3 +122,21 @@ def test_a_closed_day_does_not_lengthen_a_run_without_sales() -> None:
     assert flags.loc[("X", days[34]), "zero_run_days"] == 2
     assert not flags["stockout_from_sales"].any()
     assert flags.loc[("X", days[33]), "p_zero_run"] > 0.01
+
+
+def test_a_products_spread_over_all_its_stores_keeps_a_steady_store_from_false_alarms() -> None:
+    # P sells 1 every day at S1 (no spread of its own: Poisson would call 6 quiet days, e^-6, a
+    # stockout), and in bursts of 6 once a week at S2 and S3: pooled, its sales vary ~3.8x their
+    # mean, and 6 quiet days at 1 a day happen about 6 % of the time.
+    days = pd.date_range("2025-03-03", periods=34, freq="D")
+    steady = pd.DataFrame({"store_id": "S1", "gtin": "P", "date": days, "units_sold": [1] * 28 + [0] * 6,
+                           "on_hand_qty": 20})  # fmt: skip
+    bursts = [
+        pd.DataFrame({"store_id": s, "gtin": "P", "date": days, "units_sold": ([0, 0, 0, 6, 0, 0, 0] * 5)[:34],
+                      "on_hand_qty": 20})  # fmt: skip
+        for s in ("S2", "S3")
+    ]
+    flags = detect_stockouts(pd.concat([steady, *bursts]))
+    quiet = flags[(flags["store_id"] == "S1") & (flags["units_sold"] == 0)]
+    assert len(quiet) == 6 and not quiet["stockout_from_sales"].any()
+    assert 0.01 < quiet["p_zero_run"].iloc[0] < 0.2

@@ -69,7 +69,10 @@ def detect_stockouts(panel: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
     rate = frame["expected_rate"].groupby(run_id).transform("first")
     spread = variance.groupby(run_id).transform("first")
     run_factor = pd.Series(factor.to_numpy(), index=frame.index).groupby(run_id).transform("sum")
-    frame["p_zero_run"] = np.where(zero, _p_no_sale(rate * run_factor, spread / rate.where(rate > 0)), 1.0)
+    # A slow seller's four weeks hold a handful of sales: too few to measure its spread. The
+    # product's spread over all its stores (variance over mean, pooled) is the floor.
+    ratio = np.maximum((spread / rate.where(rate > 0)).fillna(0), frame["gtin"].map(_pooled_ratio(frame, learnt)))
+    frame["p_zero_run"] = np.where(zero, _p_no_sale(rate * run_factor, ratio), 1.0)
     frame["stockout_from_sales"] = zero & rate.notna() & (frame["p_zero_run"] < alpha)
 
     frame["is_stockout"] = frame["stockout_recorded"] | frame["stockout_from_sales"]
@@ -128,6 +131,13 @@ def trailing_moments(
         mean = np.where(enough, total / count, np.nan)
         variance = np.where(enough & (count > 1), (squares - total * total / count) / (count - 1), np.nan)
     return mean, np.maximum(variance, 0.0, where=~np.isnan(variance), out=variance)
+
+
+def _pooled_ratio(frame: pd.DataFrame, learnt: pd.Series) -> pd.Series:
+    """Per GTIN: the variance-to-mean ratio of its daily sales, pooled over its stores (>= 1)."""
+    moments = learnt.groupby([frame["gtin"], frame["store_id"]]).agg(["mean", "var"]).dropna()
+    pooled = moments.groupby(level="gtin").sum()
+    return (pooled["var"] / pooled["mean"].where(pooled["mean"] > 0)).fillna(1.0).clip(lower=1.0)
 
 
 def _p_no_sale(run_rate: pd.Series, ratio: pd.Series) -> pd.Series:
