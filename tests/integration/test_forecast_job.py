@@ -190,3 +190,16 @@ def test_the_readme_forecast_queries_run_after_a_forecast(
     for command in commands:
         assert main(shlex.split(command)[1:]) == 0, command
         assert len(capsys.readouterr().out.splitlines()) >= 3, command  # a header, a rule, rows
+
+
+def test_a_date_without_stock_records_writes_an_empty_run_and_a_report_that_says_so(marts, duckdb_warehouse) -> None:
+    from retail_factory.forecasting.report import build_report
+
+    empty = {name: (columns, []) for name, (columns, _) in marts.items()}
+    write_tables(duckdb_warehouse, empty)
+    run = run_forecast(AS_OF, warehouse=duckdb_warehouse)
+    assert run.summary["series"] == 0 and run.summary["order_lines"] == 0
+    counts = {name: duckdb_warehouse.query(f"select count(*) from {name}")[1][0][0] for name in outputs.TABLES}
+    assert counts == {name: int(name.endswith("forecast_runs")) for name in outputs.TABLES}
+    index = build_report(AS_OF, duckdb_warehouse)["index.html"].decode()
+    assert "nothing was forecast" in index

@@ -126,7 +126,8 @@ def load_promotions(
         frame = _frame(query, _PROMOTIONS, [as_of, first, last])
     columns = ["store_id", "gtin", "date", "discount_pct"]
     if frame.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame({"store_id": pd.Series(dtype=str), "gtin": pd.Series(dtype=str),
+                             "date": pd.Series(dtype="datetime64[ns]"), "discount_pct": pd.Series(dtype=float)})  # fmt: skip
     frame["date"] = [
         pd.date_range(max(pd.Timestamp(s), pd.Timestamp(first)), min(pd.Timestamp(e), pd.Timestamp(last)))
         for s, e in zip(frame["start_date"], frame["end_date"], strict=True)
