@@ -126,8 +126,8 @@ def load_promotions(
         frame = _frame(query, _PROMOTIONS, [as_of, first, last])
     columns = ["store_id", "gtin", "date", "discount_pct"]
     if frame.empty:
-        return pd.DataFrame({"store_id": pd.Series(dtype=str), "gtin": pd.Series(dtype=str),
-                             "date": pd.Series(dtype="datetime64[ns]"), "discount_pct": pd.Series(dtype=float)})  # fmt: skip
+        types = {"store_id": str, "gtin": str, "date": "datetime64[ns]", "discount_pct": float}
+        return pd.DataFrame({column: pd.Series(dtype=kind) for column, kind in types.items()})
     frame["date"] = [
         pd.date_range(max(pd.Timestamp(s), pd.Timestamp(first)), min(pd.Timestamp(e), pd.Timestamp(last)))
         for s, e in zip(frame["start_date"], frame["end_date"], strict=True)
