@@ -140,7 +140,7 @@ def test_a_products_spread_over_all_its_stores_keeps_a_steady_store_from_false_a
                 "units_sold": ([0, 0, 0, 6, 0, 0, 0] * 5)[:34],
                 "on_hand_qty": 20,
             }
-        )  # fmt: skip
+        )
         for s in ("S2", "S3")
     ]
     flags = detect_stockouts(pd.concat([steady, *bursts]))
