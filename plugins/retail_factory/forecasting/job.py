@@ -29,7 +29,7 @@ import pandas as pd
 
 from retail_factory.forecasting import inputs, outputs
 from retail_factory.forecasting.detection import detect_stockouts
-from retail_factory.forecasting.models import forecast_with, series_frame, train_models
+from retail_factory.forecasting.models import Forecast, TrainedModels, forecast_with, series_frame, train_models
 from retail_factory.forecasting.risk import stockout_risk
 from retail_factory.forecasting.unconstrain import promotion_elasticity, unconstrain_demand
 from retail_factory.warehouse.connections import OutputTable, Warehouse, get_warehouse
@@ -103,18 +103,10 @@ def compute_forecast(
         log.warning("nothing to forecast for %s: no stock records in the marts", as_of)
         return _run(as_of, {}, _empty_tables(), stores_without_stock, service_level)
 
-    frame = series_frame(demand, end=pd.Timestamp(as_of))
-    promoted = _promoted_days(promotions, frame)
-    series = pd.Series(frame["unique_id"].unique())
-    elasticity = series.str.split("|", n=1).str[1].map(promotion_elasticity(demand))
-    elasticity = elasticity.set_axis(series)
-    trained = store.latest(as_of) if store is not None and not retrain else None
-    if trained is None:
-        trained = train_models(frame, promotions=promoted, elasticity=elasticity)
-        if store is not None:
-            log.info("models trained on the history up to %s stored in %s", as_of, store.save(trained))
-    forecast = forecast_with(trained, frame, promotions=promoted, elasticity=elasticity)
-    values = _with_keys(forecast.values).merge(promoted, on=["unique_id", "ds"], how="left")
+    stored = store.latest(as_of) if store is not None and not retrain else None
+    frame, forecast, values, trained = forecast_from(demand, promotions, as_of, stored)
+    if store is not None and stored is None:
+        log.info("models trained on the history up to %s stored in %s", as_of, store.save(trained))
 
     stock = _checked_stock(stock, demand, as_of)
     risks = _risks(stock, schedule, values, service_level)
@@ -138,6 +130,31 @@ def compute_forecast(
     return _run(as_of, facts, tables, stores_without_stock, service_level)
 
 
+def forecast_from(
+    demand: pd.DataFrame, promotions: pd.DataFrame, as_of: dt.date, trained: TrainedModels | None = None
+) -> tuple[pd.DataFrame, Forecast, pd.DataFrame, TrainedModels]:
+    """The forecast of an unconstrained history (``prepare_history``): the models' frame, the
+    forecast, its values keyed by store and GTIN with the day's promotion, and the models used
+    (``trained``, or trained now on the history when none is given)."""
+    frame = series_frame(demand, end=pd.Timestamp(as_of))
+    promoted = _promoted_days(promotions, frame)
+    series = pd.Series(frame["unique_id"].unique())
+    elasticity = series.str.split("|", n=1).str[1].map(promotion_elasticity(demand)).set_axis(series)
+    if trained is None:
+        trained = train_models(frame, promotions=promoted, elasticity=elasticity)
+    forecast = forecast_with(trained, frame, promotions=promoted, elasticity=elasticity)
+    values = _with_keys(forecast.values).merge(promoted, on=["unique_id", "ds"], how="left")
+    return frame, forecast, values, trained
+
+
+def prepare_history(history: pd.DataFrame, promotions: pd.DataFrame) -> pd.DataFrame:
+    """Recorded history (``inputs.load_history`` columns) with its stockouts flagged and demand
+    unconstrained, promoted days marked; net returns above sales count as no sale."""
+    history = history.assign(units_sold=history["units_sold"].clip(lower=0))
+    history = history.merge(promotions, on=["store_id", "gtin", "date"], how="left")
+    return unconstrain_demand(detect_stockouts(history)) if len(history) else history
+
+
 def unconstrained_history(
     as_of: dt.date, warehouse: Warehouse, listed: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -147,11 +164,7 @@ def unconstrained_history(
     promotions = inputs.load_promotions(as_of, warehouse=warehouse)
     if listed is not None:
         history = history.merge(listed, on=["store_id", "gtin"], how="inner")
-    history["units_sold"] = history["units_sold"].clip(lower=0)  # net returns above sales: no sale
-    history = history.merge(promotions, on=["store_id", "gtin", "date"], how="left")
-    if history.empty:
-        return history, promotions
-    return unconstrain_demand(detect_stockouts(history)), promotions
+    return prepare_history(history, promotions), promotions
 
 
 def _promoted_days(promotions: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
