@@ -262,7 +262,15 @@ def cmd_evaluate_forecast(args: argparse.Namespace) -> int:
     if not (args.truth / "series").is_dir():
         raise ValueError(f"{args.truth} is not a simulation's truth folder (no series/ in it)")
     result = evaluate(args.truth, cuts=args.cut or None)
-    print(json.dumps(result.to_dict(), indent=2) if args.json else report_text(result))
+    replayed = None
+    if args.replay_days:
+        from retail_factory.forecasting.replay import replay_truth
+
+        replayed = replay_truth(args.truth, days=args.replay_days)
+    if args.json:
+        print(json.dumps(result.to_dict() | {"replay": replayed.to_dict() if replayed else None}, indent=2))
+    else:
+        print(report_text(result, replayed))
     return 0
 
 
@@ -380,6 +388,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluation.add_argument("--truth", type=Path, required=True, help="the simulation's truth folder (…/sim/truth)")
     evaluation.add_argument("--cut", type=_date, action="append", help="a cut date (repeat); default: 2 fortnights")
+    evaluation.add_argument(
+        "--replay-days", type=int, default=0, help="also replay the last N days ordering with the proposals"
+    )
     evaluation.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluation.set_defaults(func=cmd_evaluate_forecast)
 

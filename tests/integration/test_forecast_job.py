@@ -159,8 +159,11 @@ def test_the_evaluation_replays_the_job_and_judges_it_against_the_truth(
 
     monkeypatch.setenv("RETAIL_FACTORY_WAREHOUSE", "duckdb")
     monkeypatch.setenv("RETAIL_FACTORY_DUCKDB_PATH", str(module_warehouse.path))
-    assert main(["evaluate-forecast", "--truth", str(sim_dir / "truth"), "--json"]) == 0
+    assert main(["evaluate-forecast", "--truth", str(sim_dir / "truth"), "--json", "--replay-days", "3"]) == 0
     result = json.loads(capsys.readouterr().out)
+    replayed = result["replay"]
+    assert replayed["days"] == 3 and replayed["proposals"]["units_ordered"] > 0
+    assert 0 <= replayed["own"]["out_of_stock_rate"] <= 1 and 0 <= replayed["proposals"]["out_of_stock_rate"] <= 1
     assert result["cuts"] == [(AS_OF - dt.timedelta(days=d)).isoformat() for d in (28, 14)]
     assert result["series"] > 20 and result["wrmsse_seasonal_naive"] > 0 and result["wrmsse_model"] > 0
     assert 0.5 < result["p95_coverage"] <= 1 and result["pinball"]["p50"] > 0

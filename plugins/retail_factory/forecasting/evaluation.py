@@ -14,7 +14,8 @@ really happened in the simulator (``truth/series``):
   lost (``is_stockout``: also the days the shelf emptied during trading, after some sales);
 * **7-day stockout prediction**: ``p_stockout >= 0.5`` against a true stockout before the next
   delivery, within 7 days of the cut;
-* **bias on stockout days**: mean (sales - true demand), and (unconstrained demand - true demand).
+* **bias on stockout days**: mean (sales - true demand), and (unconstrained demand - true demand);
+* with ``--replay-days N``, the **replenishment replay** (``forecasting.replay``).
 
 Pure pandas over the job's own functions, so what is judged is what runs in the DAG.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,6 +35,9 @@ from retail_factory.forecasting.detection import precision_recall
 from retail_factory.forecasting.job import AT_RISK, compute_forecast, unconstrained_history
 from retail_factory.forecasting.models import BASELINE, HORIZON_DAYS, QUANTILES, rmsse, series_frame
 from retail_factory.warehouse.connections import Warehouse, get_warehouse
+
+if TYPE_CHECKING:
+    from retail_factory.forecasting.replay import Replay
 
 PREDICTION_DAYS = 7
 
@@ -219,8 +224,8 @@ def _risk_outcomes(risks: pd.DataFrame, truth: pd.DataFrame, cut: dt.date) -> pd
     })  # fmt: skip
 
 
-def report_text(result: Evaluation) -> str:
-    """The evaluation as the lines the command prints."""
+def report_text(result: Evaluation, replayed: Replay | None = None) -> str:
+    """The evaluation (and the replenishment replay, when run) as the lines the command prints."""
 
     def pr(pair: tuple[float, float]) -> str:
         return f"precision {pair[0]:.2f}, recall {pair[1]:.2f}"
@@ -242,4 +247,17 @@ def report_text(result: Evaluation) -> str:
         f"{pr(result.prediction_7d)} ({result.predicted_positive} predicted, {result.actual_positive} happened)",
         f"mean bias on stockout days: sales {result.bias_sales:+.2f} units/day, unconstrained "
         f"{result.bias_unconstrained:+.2f} (aim near 0)",
+        *(_replay_lines(replayed) if replayed else ["replenishment replay: not run (--replay-days N)"]),
     ])  # fmt: skip
+
+
+def _replay_lines(replayed: Replay) -> list[str]:
+    lines = [f"replenishment replay of the last {replayed.days} days ({replayed.series:,} series, "
+             f"{replayed.trainings} trainings), service level {replayed.service_level:.1%}:"]  # fmt: skip
+    for name, outcome in (("own policy", replayed.own), ("proposals", replayed.proposals)):
+        lines.append(
+            f"    {name:<11} out of stock {outcome.out_of_stock_rate:.1%} of open days (aim ≤ 3%), demand lost on "
+            f"{outcome.lost_demand_rate:.1%}, {outcome.units_lost_share:.1%} of units; mean stock "
+            f"{outcome.mean_stock:.1f} units, waste {outcome.waste_units:,}, ordered {outcome.units_ordered:,}"
+        )
+    return lines
