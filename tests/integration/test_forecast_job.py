@@ -206,3 +206,22 @@ def test_a_date_without_stock_records_writes_an_empty_run_and_a_report_that_says
     assert counts == {name: int(name.endswith("forecast_runs")) for name in outputs.TABLES}
     index = build_report(AS_OF, duckdb_warehouse)["index.html"].decode()
     assert "nothing was forecast" in index
+
+
+def test_many_series_are_scored_by_chunks_of_products_and_trained_on_a_sample(
+    run, module_warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retail_factory.forecasting import job
+
+    monkeypatch.setattr(job, "SCORING_CHUNK_SERIES", 5)  # a handful of products per chunk
+    monkeypatch.setattr(job, "TRAINING_SERIES", 8)
+    chunked = compute_forecast(AS_OF, module_warehouse, 0.975)
+    whole, parts = _table(run, "stockout_risks"), _table(chunked, "stockout_risks")
+    assert list(zip(parts["store_id"], parts["gtin"], strict=True)) == list(
+        zip(whole["store_id"], whole["gtin"], strict=True)
+    )  # every listed series once, in order
+    assert len(_table(chunked, "demand_forecasts")) == len(_table(run, "demand_forecasts"))
+    for key in ("series", "imputed_days", "stockout_days", "history_days"):
+        assert chunked.summary[key] == run.summary[key], key
+    trained_on = chunked.summary["backtest_rmsse"]
+    assert trained_on != run.summary["backtest_rmsse"]  # learnt from a sample of products, not all

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -35,7 +36,7 @@ select
 from marts.fct_inventory_daily as stock
 left join marts.fct_sales_daily as sales
     on sales.store_id = stock.store_id and sales.gtin = stock.gtin and sales.sold_date = stock.snapshot_date
-where stock.snapshot_date > ? and stock.snapshot_date <= ?
+where stock.snapshot_date > ? and stock.snapshot_date <= ?{products}
 order by stock.store_id, stock.gtin, stock.snapshot_date
 """
 
@@ -97,10 +98,15 @@ order by stores.store_id
 """
 
 
-def load_history(as_of: dt.date, days: int = HISTORY_DAYS, warehouse: Warehouse | None = None) -> pd.DataFrame:
-    """Per store, product and recorded day up to ``as_of``: sales and recorded stock."""
-    with (warehouse or get_warehouse()).session() as query:
-        frame = _frame(query, _HISTORY, [as_of - dt.timedelta(days=days), as_of])
+def load_history(
+    as_of: dt.date, days: int = HISTORY_DAYS, warehouse: Warehouse | None = None, gtins: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Per store, product and recorded day up to ``as_of``: sales and recorded stock (of ``gtins`` only, if given)."""
+    products = f" and stock.gtin in ({', '.join('?' * len(gtins))})" if gtins is not None else ""
+    params = [as_of - dt.timedelta(days=days), as_of, *(gtins or [])]
+    if gtins is not None and not gtins:
+        products, params = " and false", params[:2]
+    frame = (warehouse or get_warehouse()).query_frame(_HISTORY.format(products=products), params)
     frame["date"] = pd.to_datetime(frame["date"])
     for column in ("units_sold", "on_hand_qty", "previous_on_hand_qty", "received_qty"):
         frame[column] = pd.to_numeric(frame[column])

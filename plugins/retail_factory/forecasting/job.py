@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SCORING_CHUNK_SERIES = 50_000  # series scored together (about 65 KiB of memory each)
+TRAINING_SERIES = 20_000  # the most series a training learns from: a random sample of products beyond
 AT_RISK = 0.5  # a series whose p_stockout reaches this is "at risk" in summaries and reports
 DETECTED_DAYS_KEPT = 28  # ml.detected_stockouts keeps the last four weeks' stockouts of each run
 IMPLAUSIBLE_FACTOR = 10  # a stock record above 10x the series' highest of the previous 8 weeks
@@ -96,38 +98,101 @@ def compute_forecast(
     stores_without_stock = sorted(set(schedule["store_id"]) - set(stock["store_id"])) if len(schedule) else []
     if stores_without_stock:
         log.warning("no stock record on %s for stores %s: no risk, no order for them", as_of, stores_without_stock)
-
-    # Only what is listed on the run date is forecast.
-    demand, promotions = unconstrained_history(as_of, warehouse, listed=stock[["store_id", "gtin"]])
-    if demand.empty:
+    if stock.empty:
         log.warning("nothing to forecast for %s: no stock records in the marts", as_of)
         return _run(as_of, {}, _empty_tables(), stores_without_stock, service_level)
 
-    stored = store.latest(as_of) if store is not None and not retrain else None
-    frame, forecast, values, trained = forecast_from(demand, promotions, as_of, stored)
-    if store is not None and stored is None:
-        log.info("models trained on the history up to %s stored in %s", as_of, store.save(trained))
+    trained = store.latest(as_of) if store is not None and not retrain else None
+    if trained is None:
+        trained = _train(as_of, warehouse, stock)
+        if store is not None:
+            log.info("models trained on the history up to %s stored in %s", as_of, store.save(trained))
+    # Only what is listed on the run date is forecast, a chunk of products at a time: memory grows
+    # with the series held together, and every per-product figure (spread, elasticity) stays whole.
+    chunks = [_score(as_of, warehouse, stock, schedule, trained, gtins, service_level) for gtins in _chunks(stock)]
+    tables = {
+        name: pd.concat([c[0][name] for c in chunks], ignore_index=True).sort_values(_ORDER[name], ignore_index=True)
+        for name in chunks[0][0]
+    }
+    facts = {key: sum(c[1][key] for c in chunks) for key in chunks[0][1]}
+    facts |= {"history_days": max(c[2] for c in chunks), "chosen": trained.chosen,
+              "backtest": _mean_scores(trained.backtest), "models_trained_on": trained.trained_on.date()}  # fmt: skip
+    return _run(as_of, facts, tables, stores_without_stock, service_level)
 
-    stock = _checked_stock(stock, demand, as_of)
-    risks = _risks(stock, schedule, values, service_level)
+
+def _chunks(stock: pd.DataFrame) -> list[list[str]]:
+    """The listed GTINs in groups of at most ``SCORING_CHUNK_SERIES`` series (a product's stores together)."""
+    per_product = stock.groupby("gtin").size().sort_index()
+    groups = (per_product.cumsum() - 1) // SCORING_CHUNK_SERIES
+    return [list(gtins.index) for _, gtins in per_product.groupby(groups.to_numpy())]
+
+
+def _train(as_of: dt.date, warehouse: Warehouse, stock: pd.DataFrame) -> TrainedModels:
+    """Models trained on the history up to ``as_of``: of every listed series, or of a random sample
+    of products holding about ``TRAINING_SERIES`` of them (the global model learns across series;
+    its cost grows with their number, its accuracy hardly beyond some tens of thousands)."""
+    per_product = stock.groupby("gtin").size()
+    gtins = None
+    if len(stock) > TRAINING_SERIES:
+        shuffled = per_product.sample(frac=1.0, random_state=0)
+        gtins = list(shuffled.index[shuffled.cumsum() <= TRAINING_SERIES]) or list(shuffled.index[:1])
+    demand, promotions = unconstrained_history(as_of, warehouse, listed=stock[["store_id", "gtin"]], gtins=gtins)
+    frame, promoted, elasticity = model_inputs(demand, promotions, as_of)
+    return train_models(frame, promotions=promoted, elasticity=elasticity)
+
+
+def _score(
+    as_of: dt.date,
+    warehouse: Warehouse,
+    stock: pd.DataFrame,
+    schedule: pd.DataFrame,
+    trained: TrainedModels,
+    gtins: list[str],
+    service_level: float,
+) -> tuple[dict[str, pd.DataFrame], dict[str, int], int]:
+    """One chunk of products: its tables, its counts and its days of history."""
+    stock = stock[stock["gtin"].isin(gtins)]
+    demand, promotions = unconstrained_history(as_of, warehouse, listed=stock[["store_id", "gtin"]], gtins=gtins)
+    if demand.empty:
+        empty = _empty_tables()
+        return empty, dict.fromkeys(_CHUNK_COUNTS, 0), 0
+    frame, _, values, _ = forecast_from(demand, promotions, as_of, trained)
+    risks = _risks(_checked_stock(stock, demand, as_of), schedule, values, service_level)
     tables = {
         "demand_forecasts": _demand_forecasts(values, as_of),
         "stockout_risks": _stockout_risks(risks, as_of),
         "order_proposals": _order_proposals(risks, as_of, service_level),
         "detected_stockouts": _detected(demand, as_of),
     }
-    facts = {
+    counts = {
         "series": int(values["unique_id"].nunique()),
-        "history_days": int(demand["date"].nunique()),
         "imputed_days": int(frame["imputed"].sum()),
         "stockout_days": int(demand["is_stockout"].sum()),
         "unconstrained_days": int(demand["is_unconstrained"].sum()),
-        "chosen": forecast.chosen,
-        "backtest": _mean_scores(forecast.backtest),
-        "models_trained_on": trained.trained_on.date(),
         "fallback_series": int(values.loc[values["fallback"], "unique_id"].nunique()),
     }
-    return _run(as_of, facts, tables, stores_without_stock, service_level)
+    return tables, counts, int(demand["date"].nunique())
+
+
+_ORDER = {
+    "demand_forecasts": ["store_id", "gtin", "forecast_date"],
+    "stockout_risks": ["store_id", "gtin"],
+    "order_proposals": ["store_id", "gtin"],
+    "detected_stockouts": ["store_id", "gtin", "stockout_date"],
+}
+_CHUNK_COUNTS = ("series", "imputed_days", "stockout_days", "unconstrained_days", "fallback_series")
+
+
+def model_inputs(
+    demand: pd.DataFrame, promotions: pd.DataFrame, as_of: dt.date
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """What the models take from an unconstrained history: the series frame, the promoted days and
+    each series' promotion elasticity."""
+    frame = series_frame(demand, end=pd.Timestamp(as_of))
+    promoted = _promoted_days(promotions, frame)
+    series = pd.Series(frame["unique_id"].unique())
+    elasticity = series.str.split("|", n=1).str[1].map(promotion_elasticity(demand)).set_axis(series)
+    return frame, promoted, elasticity
 
 
 def forecast_from(
@@ -136,10 +201,7 @@ def forecast_from(
     """The forecast of an unconstrained history (``prepare_history``): the models' frame, the
     forecast, its values keyed by store and GTIN with the day's promotion, and the models used
     (``trained``, or trained now on the history when none is given)."""
-    frame = series_frame(demand, end=pd.Timestamp(as_of))
-    promoted = _promoted_days(promotions, frame)
-    series = pd.Series(frame["unique_id"].unique())
-    elasticity = series.str.split("|", n=1).str[1].map(promotion_elasticity(demand)).set_axis(series)
+    frame, promoted, elasticity = model_inputs(demand, promotions, as_of)
     if trained is None:
         trained = train_models(frame, promotions=promoted, elasticity=elasticity)
     forecast = forecast_with(trained, frame, promotions=promoted, elasticity=elasticity)
@@ -156,11 +218,12 @@ def prepare_history(history: pd.DataFrame, promotions: pd.DataFrame) -> pd.DataF
 
 
 def unconstrained_history(
-    as_of: dt.date, warehouse: Warehouse, listed: pd.DataFrame | None = None
+    as_of: dt.date, warehouse: Warehouse, listed: pd.DataFrame | None = None, gtins: list[str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The history up to ``as_of`` with its stockouts flagged and demand unconstrained, and the
-    promotions (past and ahead) it was read with. ``listed``: only these store × product series."""
-    history = inputs.load_history(as_of, warehouse=warehouse)
+    promotions (past and ahead) it was read with. ``listed``: only these store × product series;
+    ``gtins``: only these products (read as such from the warehouse)."""
+    history = inputs.load_history(as_of, warehouse=warehouse, gtins=gtins)
     promotions = inputs.load_promotions(as_of, warehouse=warehouse)
     if listed is not None:
         history = history.merge(listed, on=["store_id", "gtin"], how="inner")

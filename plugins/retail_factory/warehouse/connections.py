@@ -32,6 +32,10 @@ class Warehouse(Protocol):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]: ...
 
+    def query_frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """A query's rows as a DataFrame (columnar from DuckDB: millions of rows without Python tuples)."""
+        ...
+
     def run_statements(self, statements: Sequence[str]) -> None:
         """Run the statements in one transaction: all of them take effect, or none."""
         ...
@@ -120,6 +124,10 @@ class DuckDBWarehouse:
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
         with self.session() as query:
             return query(sql, params)
+
+    def query_frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        with self.connect() as con:
+            return con.execute(sql, list(params)).df()
 
     @contextmanager
     def session(self) -> Iterator[Query]:
@@ -218,6 +226,10 @@ class PostgresWarehouse:
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
         with self.session() as query:
             return query(sql, params)
+
+    def query_frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        columns, rows = self.query(sql, params)
+        return pd.DataFrame([list(row) for row in rows], columns=columns)
 
     @contextmanager
     def session(self) -> Iterator[Query]:
