@@ -32,8 +32,9 @@ import pandas as pd
 
 from retail_factory.forecasting import inputs
 from retail_factory.forecasting.detection import precision_recall
-from retail_factory.forecasting.job import AT_RISK, compute_forecast, unconstrained_history
+from retail_factory.forecasting.job import compute_forecast, unconstrained_history
 from retail_factory.forecasting.models import BASELINE, HORIZON_DAYS, QUANTILES, rmsse, series_frame
+from retail_factory.forecasting.outputs import AT_RISK
 from retail_factory.warehouse.connections import Warehouse, get_warehouse
 
 if TYPE_CHECKING:

@@ -6,20 +6,19 @@ What happens to imperfect data (docs/architecture.md, "Stockout forecasting"):
 * a **product delisted** (no stock record on the run date) is not forecast: nothing to order;
 * a **store without a stock record on the run date** gets no risk and no order, and is named in
   ``ml.forecast_runs.stores_without_stock`` (stale stock would give wrong risks);
-* a **product with little history** gets a fallback model (``models.forecast_demand``); a series
+* a **product with little history** gets a fallback model (``models.forecast_with``); a series
   begins at its own first record, so a **store opening mid-history** has no invented zeros;
 * **missing days** are filled with the series' mean on that weekday (``models.series_frame``);
 * a **negative or missing stock record** counts as no stock (``stock_check`` ``negative`` or
-  ``missing``); a stock record far
-  above anything the series held before is **implausible**: its risk is computed as recorded but
-  no order is proposed until the shelf is counted (``stock_check = implausible``);
+  ``missing``); a stock record far above anything the series held before is **implausible**: its
+  risk is computed as recorded but no order is proposed until the shelf is counted
+  (``stock_check = implausible``);
 * **net returns** above sales on a day count as no sale.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -41,8 +40,6 @@ log = logging.getLogger(__name__)
 
 SCORING_CHUNK_SERIES = 50_000  # series scored together (about 65 KiB of memory each)
 TRAINING_SERIES = 20_000  # the most series a training learns from: a random sample of products beyond
-AT_RISK = 0.5  # a series whose p_stockout reaches this is "at risk" in summaries and reports
-DETECTED_DAYS_KEPT = 28  # ml.detected_stockouts keeps the last four weeks' stockouts of each run
 IMPLAUSIBLE_FACTOR = 10  # a stock record above 10x the series' highest of the previous 8 weeks
 PLAUSIBLE_WEEKS = 8
 
@@ -100,7 +97,9 @@ def compute_forecast(
         log.warning("no stock record on %s for stores %s: no risk, no order for them", as_of, stores_without_stock)
     if stock.empty:
         log.warning("nothing to forecast for %s: no stock records in the marts", as_of)
-        return _run(as_of, {}, _empty_tables(), stores_without_stock, service_level)
+        return ForecastRun(
+            as_of, outputs.run_tables(as_of, {}, outputs.empty_tables(), stores_without_stock, service_level)
+        )
 
     trained = store.latest(as_of) if store is not None and not retrain else None
     if trained is None:
@@ -117,7 +116,7 @@ def compute_forecast(
     facts = {key: sum(c[1][key] for c in chunks) for key in chunks[0][1]}
     facts |= {"history_days": max(c[2] for c in chunks), "chosen": trained.chosen,
               "backtest": _mean_scores(trained.backtest), "models_trained_on": trained.trained_on.date()}  # fmt: skip
-    return _run(as_of, facts, tables, stores_without_stock, service_level)
+    return ForecastRun(as_of, outputs.run_tables(as_of, facts, tables, stores_without_stock, service_level))
 
 
 def _chunks(stock: pd.DataFrame) -> list[list[str]]:
@@ -154,15 +153,15 @@ def _score(
     stock = stock[stock["gtin"].isin(gtins)]
     demand, promotions = unconstrained_history(as_of, warehouse, listed=stock[["store_id", "gtin"]], gtins=gtins)
     if demand.empty:
-        empty = _empty_tables()
+        empty = outputs.empty_tables()
         return empty, dict.fromkeys(_CHUNK_COUNTS, 0), 0
     frame, _, values, _ = forecast_from(demand, promotions, as_of, trained)
     risks = _risks(_checked_stock(stock, demand, as_of), schedule, values, service_level)
     tables = {
-        "demand_forecasts": _demand_forecasts(values, as_of),
-        "stockout_risks": _stockout_risks(risks, as_of),
-        "order_proposals": _order_proposals(risks, as_of, service_level),
-        "detected_stockouts": _detected(demand, as_of),
+        "demand_forecasts": outputs.demand_forecast_rows(values, as_of),
+        "stockout_risks": outputs.stockout_risk_rows(risks, as_of),
+        "order_proposals": outputs.order_proposal_rows(risks, as_of, service_level),
+        "detected_stockouts": outputs.detected_stockout_rows(demand, as_of),
     }
     counts = {
         "series": int(values["unique_id"].nunique()),
@@ -286,86 +285,3 @@ def _capped(risks: pd.DataFrame) -> pd.Series:
     available = risks["on_hand"].clip(lower=0) + risks["in_transit"].clip(lower=0)
     uncapped = (risks["order_up_to"] - available).clip(lower=0)
     return risks["shelf_life_days"].notna() & (risks["recommended_order_qty"] < uncapped)
-
-
-def _demand_forecasts(values: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    out = values.assign(as_of_date=as_of, forecast_date=values["ds"].dt.date)
-    out["horizon_day"] = (values["ds"] - pd.Timestamp(as_of)).dt.days
-    return out[list(outputs.DEMAND_FORECASTS)]
-
-
-def _stockout_risks(risks: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    out = risks.assign(as_of_date=as_of, horizon_days=risks["days_to_delivery"])
-    out["expected_stockout_date"] = pd.to_datetime(out["expected_stockout_date"]).dt.date
-    return out[list(outputs.STOCKOUT_RISKS)].sort_values(["store_id", "gtin"], ignore_index=True)
-
-
-def _order_proposals(risks: pd.DataFrame, as_of: dt.date, service_level: float) -> pd.DataFrame:
-    ordered = risks[risks["recommended_order_qty"].fillna(0) > 0]
-    pack = ordered["pack_size"].fillna(1).clip(lower=1)
-    out = ordered.assign(
-        as_of_date=as_of,
-        order_date=ordered["next_order_date"],
-        delivery_date=ordered["next_delivery_date"],
-        order_qty=ordered["recommended_order_qty"],
-        pack_size=pack,
-        packs=ordered["recommended_order_qty"] / pack,
-        available=ordered["on_hand"].clip(lower=0) + ordered["in_transit"].clip(lower=0),
-        service_level=service_level,
-    )
-    return out[list(outputs.ORDER_PROPOSALS)].sort_values(["store_id", "gtin"], ignore_index=True)
-
-
-def _detected(demand: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    recent = demand[
-        demand["is_stockout"] & (demand["date"] > pd.Timestamp(as_of) - pd.Timedelta(DETECTED_DAYS_KEPT, "D"))
-    ]
-    by = np.select(
-        [recent["stockout_recorded"] & recent["stockout_from_sales"], recent["stockout_recorded"]],
-        ["both", "records"],
-        "sales",
-    )
-    out = recent.assign(
-        as_of_date=as_of, stockout_date=recent["date"].dt.date, detected_by=by, unconstrained_demand=recent["demand"]
-    )
-    return out[list(outputs.DETECTED_STOCKOUTS)].sort_values(["store_id", "gtin", "stockout_date"], ignore_index=True)
-
-
-def _empty_tables() -> dict[str, pd.DataFrame]:
-    return {
-        name.split(".", 1)[1]: pd.DataFrame(columns=list(columns))
-        for name, columns in outputs.TABLES.items()
-        if name != f"{outputs.SCHEMA}.forecast_runs"
-    }
-
-
-def _run(
-    as_of: dt.date,
-    facts: dict[str, object],
-    tables: dict[str, pd.DataFrame],
-    stores_without_stock: list[str],
-    service_level: float,
-) -> ForecastRun:
-    risks, orders = tables["stockout_risks"], tables["order_proposals"]
-    summary = {
-        "as_of_date": as_of,
-        "series": facts.get("series", 0),
-        "stores": int(risks["store_id"].nunique()),
-        "history_days": facts.get("history_days", 0),
-        "imputed_days": facts.get("imputed_days", 0),
-        "stockout_days": facts.get("stockout_days", 0),
-        "unconstrained_days": facts.get("unconstrained_days", 0),
-        "models_chosen": json.dumps(facts.get("chosen", {}), sort_keys=True),
-        "backtest_rmsse": json.dumps(facts.get("backtest", {}), sort_keys=True),
-        "models_trained_on": facts.get("models_trained_on"),
-        "fallback_series": facts.get("fallback_series", 0),
-        "series_at_risk": int((risks["p_stockout"] >= AT_RISK).sum()),
-        "order_lines": len(orders),
-        "units_ordered": int(orders["order_qty"].sum()) if len(orders) else 0,
-        "stock_checks": json.dumps(risks["stock_check"].value_counts().sort_index().to_dict()),
-        "stores_without_stock": json.dumps(stores_without_stock),
-        "service_level": service_level,
-    }
-    all_tables = {f"{outputs.SCHEMA}.{name}": rows for name, rows in tables.items()}
-    all_tables[f"{outputs.SCHEMA}.forecast_runs"] = pd.DataFrame([summary])
-    return ForecastRun(as_of, all_tables)

@@ -1,4 +1,5 @@
-"""The forecasting job's tables in the warehouse (schema ``ml``), one set of rows per run date.
+"""The forecasting job's tables in the warehouse (schema ``ml``), one set of rows per run date,
+and how the job's frames become their rows.
 
 Each run replaces its date's rows in every table in one transaction, so re-running a date gives
 the same tables and an analyst never sees half a run. Columns are declared here, once: the
@@ -7,7 +8,15 @@ warehouse creates the tables from them (DuckDB and PostgreSQL alike) and the exp
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
+import numpy as np
+import pandas as pd
+
 SCHEMA = "ml"
+AT_RISK = 0.5  # a series whose p_stockout reaches this is "at risk" in summaries and reports
+DETECTED_DAYS_KEPT = 28  # ml.detected_stockouts keeps the last four weeks' stockouts of each run
 KEY_COLUMN = "as_of_date"
 
 DEMAND_FORECASTS = {
@@ -94,6 +103,90 @@ TABLES: dict[str, dict[str, str]] = {
     f"{SCHEMA}.detected_stockouts": DETECTED_STOCKOUTS,
     f"{SCHEMA}.forecast_runs": FORECAST_RUNS,
 }
+
+
+def demand_forecast_rows(values: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    out = values.assign(as_of_date=as_of, forecast_date=values["ds"].dt.date)
+    out["horizon_day"] = (values["ds"] - pd.Timestamp(as_of)).dt.days
+    return out[list(DEMAND_FORECASTS)]
+
+
+def stockout_risk_rows(risks: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    out = risks.assign(as_of_date=as_of, horizon_days=risks["days_to_delivery"])
+    out["expected_stockout_date"] = pd.to_datetime(out["expected_stockout_date"]).dt.date
+    return out[list(STOCKOUT_RISKS)].sort_values(["store_id", "gtin"], ignore_index=True)
+
+
+def order_proposal_rows(risks: pd.DataFrame, as_of: dt.date, service_level: float) -> pd.DataFrame:
+    ordered = risks[risks["recommended_order_qty"].fillna(0) > 0]
+    pack = ordered["pack_size"].fillna(1).clip(lower=1)
+    out = ordered.assign(
+        as_of_date=as_of,
+        order_date=ordered["next_order_date"],
+        delivery_date=ordered["next_delivery_date"],
+        order_qty=ordered["recommended_order_qty"],
+        pack_size=pack,
+        packs=ordered["recommended_order_qty"] / pack,
+        available=ordered["on_hand"].clip(lower=0) + ordered["in_transit"].clip(lower=0),
+        service_level=service_level,
+    )
+    return out[list(ORDER_PROPOSALS)].sort_values(["store_id", "gtin"], ignore_index=True)
+
+
+def detected_stockout_rows(demand: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    recent = demand[
+        demand["is_stockout"] & (demand["date"] > pd.Timestamp(as_of) - pd.Timedelta(DETECTED_DAYS_KEPT, "D"))
+    ]
+    by = np.select(
+        [recent["stockout_recorded"] & recent["stockout_from_sales"], recent["stockout_recorded"]],
+        ["both", "records"],
+        "sales",
+    )
+    out = recent.assign(
+        as_of_date=as_of, stockout_date=recent["date"].dt.date, detected_by=by, unconstrained_demand=recent["demand"]
+    )
+    return out[list(DETECTED_STOCKOUTS)].sort_values(["store_id", "gtin", "stockout_date"], ignore_index=True)
+
+
+def empty_tables() -> dict[str, pd.DataFrame]:
+    return {
+        name.split(".", 1)[1]: pd.DataFrame(columns=list(columns))
+        for name, columns in TABLES.items()
+        if name != f"{SCHEMA}.forecast_runs"
+    }
+
+
+def run_tables(
+    as_of: dt.date,
+    facts: dict[str, object],
+    tables: dict[str, pd.DataFrame],
+    stores_without_stock: list[str],
+    service_level: float,
+) -> dict[str, pd.DataFrame]:
+    """Every table of the run, keyed by qualified name, with its ``forecast_runs`` row."""
+    risks, orders = tables["stockout_risks"], tables["order_proposals"]
+    summary = {
+        "as_of_date": as_of,
+        "series": facts.get("series", 0),
+        "stores": int(risks["store_id"].nunique()),
+        "history_days": facts.get("history_days", 0),
+        "imputed_days": facts.get("imputed_days", 0),
+        "stockout_days": facts.get("stockout_days", 0),
+        "unconstrained_days": facts.get("unconstrained_days", 0),
+        "models_chosen": json.dumps(facts.get("chosen", {}), sort_keys=True),
+        "backtest_rmsse": json.dumps(facts.get("backtest", {}), sort_keys=True),
+        "models_trained_on": facts.get("models_trained_on"),
+        "fallback_series": facts.get("fallback_series", 0),
+        "series_at_risk": int((risks["p_stockout"] >= AT_RISK).sum()),
+        "order_lines": len(orders),
+        "units_ordered": int(orders["order_qty"].sum()) if len(orders) else 0,
+        "stock_checks": json.dumps(risks["stock_check"].value_counts().sort_index().to_dict()),
+        "stores_without_stock": json.dumps(stores_without_stock),
+        "service_level": service_level,
+    }
+    all_tables = {f"{SCHEMA}.{name}": rows for name, rows in tables.items()}
+    all_tables[f"{SCHEMA}.forecast_runs"] = pd.DataFrame([summary])
+    return all_tables
 
 
 def exports() -> tuple:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from retail_factory.forecasting.job import AT_RISK
+from retail_factory.forecasting.outputs import AT_RISK
 from retail_factory.warehouse.connections import Warehouse, get_warehouse
 
 if TYPE_CHECKING:
