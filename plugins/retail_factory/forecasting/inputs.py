@@ -20,6 +20,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from retail_factory.warehouse.connections import Query, Warehouse, get_warehouse
@@ -33,12 +34,17 @@ select
     stock.store_id, stock.gtin, stock.snapshot_date as date,
     coalesce(sales.units_sold, 0) as units_sold,
     stock.on_hand_qty, stock.previous_on_hand_qty, stock.received_qty
-from marts.fct_inventory_daily as stock
+from marts.fct_inventory_daily as stock{listed}
 left join marts.fct_sales_daily as sales
     on sales.store_id = stock.store_id and sales.gtin = stock.gtin and sales.sold_date = stock.snapshot_date
 where stock.snapshot_date > ? and stock.snapshot_date <= ?{products}
 order by stock.store_id, stock.gtin, stock.snapshot_date
 """
+# Listed on the run date: the series with a stock record that day (a product delisted has none).
+_LISTED = """
+inner join (
+    select store_id, gtin from marts.fct_inventory_daily where snapshot_date = ?
+) as listed on listed.store_id = stock.store_id and listed.gtin = stock.gtin"""
 
 _STOCK = """
 with on_hand as (
@@ -74,7 +80,7 @@ select stores.store_id, promotions.gtin, promotions.start_date, promotions.end_d
 from marts.fct_promotions as promotions
 inner join marts.dim_stores as stores
     on promotions.store_format = 'all' or promotions.store_format = stores.store_format
-where promotions.announced_on <= ? and promotions.end_date >= ? and promotions.start_date <= ?
+where promotions.announced_on <= ? and promotions.end_date >= ? and promotions.start_date <= ?{products}
 """
 
 _SCHEDULE = """
@@ -99,14 +105,21 @@ order by stores.store_id
 
 
 def load_history(
-    as_of: dt.date, days: int = HISTORY_DAYS, warehouse: Warehouse | None = None, gtins: Sequence[str] | None = None
+    as_of: dt.date,
+    days: int = HISTORY_DAYS,
+    warehouse: Warehouse | None = None,
+    gtins: Sequence[str] | None = None,
+    listed_only: bool = False,
 ) -> pd.DataFrame:
-    """Per store, product and recorded day up to ``as_of``: sales and recorded stock (of ``gtins`` only, if given)."""
-    products = f" and stock.gtin in ({', '.join('?' * len(gtins))})" if gtins is not None else ""
-    params = [as_of - dt.timedelta(days=days), as_of, *(gtins or [])]
+    """Per store, product and recorded day up to ``as_of``: sales and recorded stock; of ``gtins``
+    only if given, and of the series listed on ``as_of`` only (a stock record that day) if asked."""
+    products = f" and stock.gtin in ({', '.join('?' * len(gtins))})" if gtins else ""
     if gtins is not None and not gtins:
-        products, params = " and false", params[:2]
-    frame = (warehouse or get_warehouse()).query_frame(_HISTORY.format(products=products), params)
+        products = " and false"
+    params = [as_of] if listed_only else []
+    params += [as_of - dt.timedelta(days=days), as_of, *(gtins or [])]
+    sql = _HISTORY.format(listed=_LISTED if listed_only else "", products=products)
+    frame = (warehouse or get_warehouse()).query_frame(sql, params)
     frame["date"] = pd.to_datetime(frame["date"])
     for column in ("units_sold", "on_hand_qty", "previous_on_hand_qty", "received_qty"):
         frame[column] = pd.to_numeric(frame[column])
@@ -123,24 +136,35 @@ def load_stock(as_of: dt.date, warehouse: Warehouse | None = None) -> pd.DataFra
 
 
 def load_promotions(
-    as_of: dt.date, days_back: int = HISTORY_DAYS, days_ahead: int = 28, warehouse: Warehouse | None = None
+    as_of: dt.date,
+    days_back: int = HISTORY_DAYS,
+    days_ahead: int = 28,
+    warehouse: Warehouse | None = None,
+    gtins: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Per store, product and promoted day from ``days_back`` before ``as_of`` to ``days_ahead`` after:
-    ``discount_pct`` (the deepest when two promotions overlap). Only what was announced by ``as_of``."""
+    ``discount_pct`` (the deepest when two promotions overlap). Only what was announced by ``as_of``;
+    of ``gtins`` only, if given."""
     first, last = as_of - dt.timedelta(days=days_back), as_of + dt.timedelta(days=days_ahead)
-    with (warehouse or get_warehouse()).session() as query:
-        frame = _frame(query, _PROMOTIONS, [as_of, first, last])
-    columns = ["store_id", "gtin", "date", "discount_pct"]
+    products = f" and promotions.gtin in ({', '.join('?' * len(gtins))})" if gtins else ""
+    if gtins is not None and not gtins:
+        products = " and false"
+    sql = _PROMOTIONS.format(products=products)
+    frame = (warehouse or get_warehouse()).query_frame(sql, [as_of, first, last, *(gtins or [])])
     if frame.empty:
         types = {"store_id": str, "gtin": str, "date": "datetime64[ns]", "discount_pct": float}
         return pd.DataFrame({column: pd.Series(dtype=kind) for column, kind in types.items()})
-    frame["date"] = [
-        pd.date_range(max(pd.Timestamp(s), pd.Timestamp(first)), min(pd.Timestamp(e), pd.Timestamp(last)))
-        for s, e in zip(frame["start_date"], frame["end_date"], strict=True)
+    # One row per promoted day, clipped to the window: repeated rows plus day offsets.
+    begin = pd.to_datetime(frame["start_date"]).clip(lower=pd.Timestamp(first))
+    end = pd.to_datetime(frame["end_date"]).clip(upper=pd.Timestamp(last))
+    lengths = ((end - begin).dt.days + 1).clip(lower=0).to_numpy()
+    rows = frame.loc[frame.index.repeat(lengths), ["store_id", "gtin", "discount_pct"]].reset_index(drop=True)
+    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    rows["date"] = np.repeat(begin.to_numpy(), lengths) + pd.to_timedelta(offsets, unit="D")
+    rows["discount_pct"] = pd.to_numeric(rows["discount_pct"]).astype(float)
+    return rows.groupby(["store_id", "gtin", "date"], as_index=False)["discount_pct"].max()[
+        ["store_id", "gtin", "date", "discount_pct"]
     ]
-    days = frame.explode("date").dropna(subset=["date"])
-    days["discount_pct"] = pd.to_numeric(days["discount_pct"]).astype(float)
-    return days.groupby(["store_id", "gtin", "date"], as_index=False)["discount_pct"].max()[columns]
 
 
 def delivery_schedule(as_of: dt.date, warehouse: Warehouse | None = None) -> pd.DataFrame:

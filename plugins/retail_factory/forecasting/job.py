@@ -135,7 +135,7 @@ def _train(as_of: dt.date, warehouse: Warehouse, stock: pd.DataFrame) -> Trained
     if len(stock) > TRAINING_SERIES:
         shuffled = per_product.sample(frac=1.0, random_state=0)
         gtins = list(shuffled.index[shuffled.cumsum() <= TRAINING_SERIES]) or list(shuffled.index[:1])
-    demand, promotions = unconstrained_history(as_of, warehouse, listed=stock[["store_id", "gtin"]], gtins=gtins)
+    demand, promotions = unconstrained_history(as_of, warehouse, listed_only=True, gtins=gtins)
     frame, promoted, elasticity = model_inputs(demand, promotions, as_of)
     return train_models(frame, promotions=promoted, elasticity=elasticity)
 
@@ -151,7 +151,7 @@ def _score(
 ) -> tuple[dict[str, pd.DataFrame], dict[str, int], int]:
     """One chunk of products: its tables, its counts and its days of history."""
     stock = stock[stock["gtin"].isin(gtins)]
-    demand, promotions = unconstrained_history(as_of, warehouse, listed=stock[["store_id", "gtin"]], gtins=gtins)
+    demand, promotions = unconstrained_history(as_of, warehouse, listed_only=True, gtins=gtins)
     if demand.empty:
         empty = outputs.empty_tables()
         return empty, dict.fromkeys(_CHUNK_COUNTS, 0), 0
@@ -217,15 +217,13 @@ def prepare_history(history: pd.DataFrame, promotions: pd.DataFrame) -> pd.DataF
 
 
 def unconstrained_history(
-    as_of: dt.date, warehouse: Warehouse, listed: pd.DataFrame | None = None, gtins: list[str] | None = None
+    as_of: dt.date, warehouse: Warehouse, listed_only: bool = False, gtins: list[str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The history up to ``as_of`` with its stockouts flagged and demand unconstrained, and the
-    promotions (past and ahead) it was read with. ``listed``: only these store × product series;
-    ``gtins``: only these products (read as such from the warehouse)."""
-    history = inputs.load_history(as_of, warehouse=warehouse, gtins=gtins)
-    promotions = inputs.load_promotions(as_of, warehouse=warehouse)
-    if listed is not None:
-        history = history.merge(listed, on=["store_id", "gtin"], how="inner")
+    promotions (past and ahead) it was read with. ``listed_only``: only the series with a stock
+    record on ``as_of``; ``gtins``: only these products (both selected in the warehouse)."""
+    history = inputs.load_history(as_of, warehouse=warehouse, gtins=gtins, listed_only=listed_only)
+    promotions = inputs.load_promotions(as_of, warehouse=warehouse, gtins=gtins)
     return prepare_history(history, promotions), promotions
 
 
