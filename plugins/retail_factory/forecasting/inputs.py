@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from retail_factory.warehouse.connections import Query, Warehouse, get_warehouse
+from retail_factory.warehouse.connections import Warehouse, get_warehouse
 
 HISTORY_DAYS = 182  # half a year: four weeks of trailing rates and every weekday many times
 LEAD_TIME_WEEKS = 8
@@ -122,16 +122,15 @@ def load_history(
     frame = (warehouse or get_warehouse()).query_frame(sql, params)
     frame["date"] = pd.to_datetime(frame["date"])
     for column in ("units_sold", "on_hand_qty", "previous_on_hand_qty", "received_qty"):
-        frame[column] = pd.to_numeric(frame[column])
+        frame[column] = pd.to_numeric(frame[column]).astype(float)  # NaN, not NA, where not recorded
     return frame
 
 
 def load_stock(as_of: dt.date, warehouse: Warehouse | None = None) -> pd.DataFrame:
     """Per store and product at the end of ``as_of``: on hand, in transit, pack size, shelf life if fresh."""
-    with (warehouse or get_warehouse()).session() as query:
-        frame = _frame(query, _STOCK, [as_of, as_of, as_of])
+    frame = (warehouse or get_warehouse()).query_frame(_STOCK, [as_of, as_of, as_of])
     for column in ("on_hand", "in_transit", "pack_size", "shelf_life_days"):
-        frame[column] = pd.to_numeric(frame[column])
+        frame[column] = pd.to_numeric(frame[column]).astype(float)  # NaN, not NA, where unknown
     return frame
 
 
@@ -161,7 +160,7 @@ def load_promotions(
     rows = frame.loc[frame.index.repeat(lengths), ["store_id", "gtin", "discount_pct"]].reset_index(drop=True)
     offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     rows["date"] = np.repeat(begin.to_numpy(), lengths) + pd.to_timedelta(offsets, unit="D")
-    rows["discount_pct"] = pd.to_numeric(rows["discount_pct"]).astype(float)
+    rows["discount_pct"] = pd.to_numeric(rows["discount_pct"]).astype(float)  # DuckDB's decimals and NAs
     return rows.groupby(["store_id", "gtin", "date"], as_index=False)["discount_pct"].max()[
         ["store_id", "gtin", "date", "discount_pct"]
     ]
@@ -172,8 +171,7 @@ def delivery_schedule(as_of: dt.date, warehouse: Warehouse | None = None) -> pd.
     (the days the stock must last: from the day after ``as_of`` to the day before the delivery)
     and ``days_between_deliveries``."""
     since = as_of - dt.timedelta(weeks=LEAD_TIME_WEEKS)
-    with (warehouse or get_warehouse()).session() as query:
-        frame = _frame(query, _SCHEDULE, [since, as_of, since, as_of])
+    frame = (warehouse or get_warehouse()).query_frame(_SCHEDULE, [since, as_of, since, as_of])
     rows = []
     for store in frame.to_dict("records"):
         known = [v for v in (store["lead_time_days"], store["asked_lead_time_days"]) if pd.notna(v)]
@@ -202,8 +200,3 @@ def _next_order_days(as_of: dt.date, weekdays: list[int]) -> tuple[dt.date, dt.d
     """The first two order days after ``as_of``."""
     found = [d for d in (as_of + dt.timedelta(days=n) for n in range(1, 15)) if d.weekday() in weekdays]
     return found[0], found[1]
-
-
-def _frame(query: Query, sql: str, params: list[Any]) -> pd.DataFrame:
-    columns, rows = query(sql, params)
-    return pd.DataFrame([list(row) for row in rows], columns=columns)
