@@ -29,7 +29,7 @@ import pandas as pd
 from retail_factory.forecasting import inputs, outputs
 from retail_factory.forecasting.detection import detect_stockouts
 from retail_factory.forecasting.models import Forecast, TrainedModels, forecast_with, series_frame, train_models
-from retail_factory.forecasting.risk import stockout_risk
+from retail_factory.forecasting.risk import demand_over, stockout_risk
 from retail_factory.forecasting.unconstrain import promotion_elasticity, unconstrain_demand
 from retail_factory.warehouse.connections import OutputTable, Warehouse, get_warehouse
 
@@ -267,10 +267,7 @@ def _risks(stock: pd.DataFrame, schedule: pd.DataFrame, values: pd.DataFrame, se
     merged["unique_id"] = merged["store_id"].astype(str) + "|" + merged["gtin"].astype(str)
     merged = merged.set_index("unique_id")
     risks = stockout_risk(values, merged, service_level)
-    until = risks["days_to_delivery"]
-    ranked = values.sort_values(["unique_id", "ds"]).assign(day=lambda f: f.groupby("unique_id").cumcount() + 1)
-    within = ranked[ranked["day"] <= ranked["unique_id"].map(until).fillna(0)]
-    risks["expected_demand"] = within.groupby("unique_id")["mean"].sum().reindex(risks.index).fillna(0.0)
+    risks["expected_demand"] = demand_over(values, risks["days_to_delivery"])["mean"]
     risks["model"] = values.groupby("unique_id")["model"].first().reindex(risks.index)
     risks["capped_by_shelf_life"] = _capped(risks)
     # A stock record nobody believes is not a basis for an order: count the shelf first.
