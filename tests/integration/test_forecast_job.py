@@ -169,8 +169,9 @@ def test_the_evaluation_replays_the_job_and_judges_it_against_the_truth(
     assert 0.5 < result["p95_coverage"] <= 1 and result["pinball"]["p50"] > 0
     assert result["stockout_days"] > 0 and result["bias_sales"] < 0  # sales on an empty shelf fall short of demand
     assert result["bias_unconstrained"] > result["bias_sales"]  # unconstraining raises them towards demand
-    precision, recall = result["detection_records"]
-    assert 0 < precision <= 1 and 0 < recall <= 1
+    for measure in ("detection_records", "detection_sales_ceiling"):
+        precision, recall = result[measure]
+        assert 0 < precision <= 1 and 0 < recall <= 1, measure
     assert main(["evaluate-forecast", "--truth", str(sim_dir)]) == 2  # not a truth folder: a clear error
     assert "not a simulation's truth folder" in capsys.readouterr().err
 

@@ -147,3 +147,17 @@ def test_a_products_spread_over_all_its_stores_keeps_a_steady_store_from_false_a
     quiet = flags[(flags["store_id"] == "S1") & (flags["units_sold"] == 0)]
     assert len(quiet) == 6 and not quiet["stockout_from_sales"].any()
     assert 0.01 < quiet["p_zero_run"].iloc[0] < 0.2
+
+
+def test_a_quiet_spell_short_of_a_stockout_can_still_make_the_record_doubtful() -> None:
+    # 5 a day, then one day without a sale: p = e^-5 = 0.007 raised by the weekday factor the quiet
+    # day itself lowers (one store, one product) to 0.03: between ALPHA (0.01, a stockout) and
+    # PHANTOM_ALPHA (0.05, count the shelf) when units are on record.
+    from retail_factory.forecasting.detection import ALPHA, PHANTOM_ALPHA
+
+    flags = detect_stockouts(_series("D", [5] * 14 + [0] + [5], [20] * 16))
+    quiet = flags.iloc[14]
+    assert ALPHA <= quiet["p_zero_run"] < PHANTOM_ALPHA
+    assert quiet["is_phantom_stock"] and not quiet["stockout_from_sales"]
+    emptied = detect_stockouts(_series("D", [5] * 14 + [0] + [5], [20] * 14 + [0, 20]))
+    assert not emptied.iloc[14]["is_phantom_stock"]  # records at zero: nothing to doubt

@@ -12,6 +12,8 @@ really happened in the simulator (``truth/series``):
   records, against true shelf availability: the days the shelf was empty when the store opened
   (``not is_available``: nothing could sell all day); and, harder, against every day demand was
   lost (``is_stockout``: also the days the shelf emptied during trading, after some sales);
+  Next to them, the **ceiling** of detection from sales alone: a classifier trained on the truth
+  itself (``detection_ceiling``), to tell a weak detector from a weak signal;
 * **7-day stockout prediction**: ``p_stockout >= 0.5`` against a true stockout before the next
   delivery, within 7 days of the cut;
 * **bias on stockout days**: mean (sales - true demand), and (unconstrained demand - true demand);
@@ -32,6 +34,7 @@ import pandas as pd
 
 from retail_factory.forecasting import inputs
 from retail_factory.forecasting.detection import precision_recall
+from retail_factory.forecasting.detection_ceiling import detection_ceiling
 from retail_factory.forecasting.job import compute_forecast, unconstrained_history
 from retail_factory.forecasting.models import BASELINE, HORIZON_DAYS, QUANTILES, rmsse, series_frame
 from retail_factory.forecasting.outputs import AT_RISK
@@ -53,6 +56,7 @@ class Evaluation:
     pinball: dict[str, float]  # quantile -> mean pinball loss (units)
     p95_coverage: float
     detection_sales: tuple[float, float]  # precision, recall against the days empty at opening
+    detection_sales_ceiling: tuple[float, float]  # a classifier trained on the truth, from sales alone
     detection_records: tuple[float, float]
     detection_either: tuple[float, float]
     detection_sales_any: tuple[float, float]  # against every day with demand lost
@@ -123,6 +127,7 @@ def evaluate(
         pinball={f"p{round(q * 100)}": _pinball(accuracy, q) for q in QUANTILES},
         p95_coverage=float((accuracy["demand"] <= accuracy["p95"]).mean()),
         detection_sales=precision_recall(judged["stockout_from_sales"], unavailable),
+        detection_sales_ceiling=detection_ceiling(judged, unavailable),
         detection_records=precision_recall(judged["stockout_recorded"], unavailable),
         detection_either=precision_recall(judged["is_stockout"].astype(bool), unavailable),
         detection_sales_any=precision_recall(judged["stockout_from_sales"], lost),
@@ -239,6 +244,7 @@ def report_text(result: Evaluation, replayed: Replay | None = None) -> str:
         f"pinball loss (units): {pinball}; p95 coverage {result.p95_coverage:.3f} (aim 0.93–0.97)",
         f"stockout detection vs true shelf availability ({result.unavailable_days:,} days empty at opening):",
         f"    from sales alone  {pr(result.detection_sales)} (aim 0.85 / 0.80)",
+        f"      ceiling         {pr(result.detection_sales_ceiling)} (a classifier trained on the truth itself)",
         f"    from the records  {pr(result.detection_records)}",
         f"    either            {pr(result.detection_either)}",
         f"  vs every day with demand lost ({result.stockout_days:,}, also shelves emptied during the day):",
@@ -254,7 +260,8 @@ def report_text(result: Evaluation, replayed: Replay | None = None) -> str:
 
 def _replay_lines(replayed: Replay) -> list[str]:
     lines = [f"replenishment replay of the last {replayed.days} days ({replayed.series:,} series, "
-             f"{replayed.trainings} trainings), service level {replayed.service_level:.1%}:"]  # fmt: skip
+             f"{replayed.trainings} trainings), service level {replayed.service_level:.1%}; the proposals' "
+             f"stores counted {replayed.counts:,} shelves suspected of phantom stock:"]  # fmt: skip
     for name, outcome in (("own policy", replayed.own), ("proposals", replayed.proposals)):
         lines.append(
             f"    {name:<11} out of stock {outcome.out_of_stock_rate:.1%} of open days (aim ≤ 3%), demand lost on "

@@ -71,7 +71,7 @@ DETECTED_STOCKOUTS = {
     "gtin": "varchar",
     "stockout_date": "date",
     "detected_by": "varchar",  # records, sales, both
-    "is_phantom_stock": "boolean",  # sales say empty, records say units on hand
+    "is_phantom_stock": "boolean",  # units on record, but a zero-sales run with p < 0.05: count the shelf
     "units_sold": "double precision",
     "unconstrained_demand": "double precision",
 }

@@ -3,10 +3,12 @@
 A simulated chain runs ``warmup_days`` with the stores' own ordering (an order-up-to on smoothed
 sales, the simulator's policy), then splits in two identical copies (same state, same random
 stream) for ``days`` more: one keeps its policy, the other orders what the forecasting job
-proposes on each order day. Both then face the same shoppers. Compared: the out-of-stock rate
-(open store × product days the shelf was empty at opening), the days with demand lost, and the
-average stock on hand at closing (the cost side). The job sees only what a store records: its
-sales, its recorded stock and what it has on order, and the promotions announced.
+proposes on each order day, after counting the shelves the job suspects of phantom stock (the
+store's own policy counts a product about every 60 days, at random). Both then face the same
+shoppers. Compared: the out-of-stock rate (open store × product days the shelf was empty at
+opening), the days with demand lost, and the average stock on hand at closing (the cost side).
+The job sees only what a store records: its sales, its recorded stock and what it has on order,
+and the promotions announced.
 
 Why by hand: no library replays an ordering policy in this simulator; the forecasting itself is
 the job's own code (``job.prepare_history``, ``job.forecast_from``, ``risk.stockout_risk``).
@@ -48,6 +50,7 @@ class Replay:
     proposals: PolicyResult
     service_level: float
     trainings: int = field(default=0)
+    counts: int = field(default=0)  # shelves the proposals' stores counted on the job's advice
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -72,8 +75,13 @@ def replay(
     seed: int = 11,
     start: dt.date = dt.date(2025, 3, 3),
     service_level: float = SERVICE_LEVEL,
+    count_suspected: bool = True,
 ) -> Replay:
-    """The chain ``retail-factory simulate`` makes with these parameters, split after ``warmup_days``."""
+    """The chain ``retail-factory simulate`` makes with these parameters, split after ``warmup_days``.
+
+    ``count_suspected``: the proposals' stores also count the shelves the job suspects of phantom
+    stock before they order (the job's advice is the orders *and* the stock records to check).
+    """
     from retail_factory.sources.simulator import BURN_IN_DAYS
     from retail_factory.sources.simulator.engine import ChainSimulator
     from retail_factory.sources.simulator.world import build_world
@@ -88,7 +96,7 @@ def replay(
     for offset in range(warmup_days):
         history.append(_recorded(chain.step(start + dt.timedelta(days=offset)), world))
     own, ours = chain, copy.deepcopy(chain)
-    policy = ProposalPolicy(ours, history, service_level)
+    policy = ProposalPolicy(ours, history, service_level, count_suspected)
     ours.shelves.orders = policy.orders  # the stores of this copy order what the job proposes
     outcomes: dict[str, list[pd.DataFrame]] = {"own": [], "proposals": []}
     ordered = {"own": 0, "proposals": 0}
@@ -108,19 +116,22 @@ def replay(
         proposals=_judge(outcomes["proposals"], ordered["proposals"]),
         service_level=service_level,
         trainings=policy.trainings,
+        counts=policy.counts,
     )
 
 
 class ProposalPolicy:
     """``StoreShelves.orders`` for a copy of the chain: the job's order proposals on each order day."""
 
-    def __init__(self, chain, history: list[pd.DataFrame], service_level: float) -> None:
+    def __init__(self, chain, history: list[pd.DataFrame], service_level: float, count_suspected: bool = True) -> None:
         self.chain = chain
         self.world = chain.world
         self.history = list(history)
         self.service_level = service_level
         self.trained = None
         self.trainings = 0
+        self.count_suspected = count_suspected
+        self.counts = 0
 
     def orders(self, day: dt.date, open_stores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         from retail_factory.sources.simulator.world import weekday_code
@@ -142,6 +153,8 @@ class ProposalPolicy:
         shelves, world = self.chain.shelves, self.world
         as_of = day - dt.timedelta(days=1)
         demand = prepare_history(pd.concat(self.history, ignore_index=True), self._promotions(day))
+        if self.count_suspected:
+            self._count(demand, as_of, series)
         stale = self.trained is None or (pd.Timestamp(as_of) - self.trained.trained_on).days >= RETRAIN_DAYS
         _, _, values, trained = forecast_from(demand, self._promotions(day), as_of, None if stale else self.trained)
         if stale:
@@ -163,6 +176,17 @@ class ProposalPolicy:
         )
         risks = stockout_risk(values, stock, self.service_level)
         return risks["recommended_order_qty"].fillna(0).to_numpy()
+
+    def _count(self, demand: pd.DataFrame, as_of: dt.date, series: np.ndarray) -> None:
+        """Before ordering, the store counts the shelves of ``series`` the job lists as phantom
+        stock (``stock_check = phantom_suspected``) and books what it finds, as the runbook asks."""
+        shelves = self.chain.shelves
+        flagged = demand[(demand["date"] == pd.Timestamp(as_of)) & demand["is_phantom_stock"]]
+        keys = set(flagged["store_id"].astype(str) + "|" + flagged["gtin"].astype(str))
+        ids = _keys(self.world, series)
+        counted = series[np.fromiter((k in keys for k in ids), dtype=bool, count=len(ids))]
+        shelves.recorded[counted] = shelves.physical[counted]
+        self.counts += len(counted)
 
     def _promotions(self, day: dt.date) -> pd.DataFrame:
         """Announced promotions per store, product and day, as ``inputs.load_promotions`` gives them."""

@@ -236,7 +236,8 @@ service level.</p>
 {% if to_count|length %}
 <h2>Stock records to check</h2>
 <p class="muted">negative or missing: counted as none; implausible: no order until the shelf is counted;
-phantom_suspected: sales say the shelf is empty while the records say it is not.</p>
+phantom_suspected: the records say units are on hand, the sales say the shelf is likely empty:
+count it before ordering.</p>
 <table><tr><th>Store</th><th>GTIN</th><th>Product</th><th>On hand</th><th>Check</th></tr>
 {% for r in to_count.itertuples() %}<tr><td>{{ r.store_id }}</td><td>{{ r.gtin }}</td>
 <td>{{ r.product_name or "" }}</td>
