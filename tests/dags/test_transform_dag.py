@@ -50,6 +50,7 @@ def test_a_transform_run_builds_exports_and_emits_the_curated_assets(transformed
     assert b"<html" in docs[:2000].lower() and len(docs) > 100_000
 
 
+@pytest.mark.filterwarnings("ignore:Multiple rows returned with uselist=False:sqlalchemy.exc.SAWarning")  # as below
 def test_the_airflow_ui_serves_the_published_dbt_docs(transformed) -> None:
     """Cosmos' Airflow UI plugin, as configured by the factory, lists and serves the docs the DAG published."""
     from cosmos.plugin.airflow3 import CosmosAF3Plugin, create_cosmos_fastapi_app
