@@ -5,8 +5,8 @@ The job calls a stockout from sales alone with a probability test on zero-sales 
 gradient-boosted classifier on the simulator's truth (the job never can), with only what the
 sales show: the zero run's length and the day's place in it, the expected rate and the run's
 probability, the weekday, the sales of the week before and after, the product's rate. Scored
-out of sample (three folds of whole stores), at the threshold with its best F1. What it cannot
-reach, no detector from sales alone reaches here either; it is a ceiling in that sense only.
+out of sample (three folds of whole stores), at the threshold with its best F1. A ceiling in a
+practical sense only: what one good model, taught by the truth, cannot learn from the sales.
 
 LightGBM because the forecast already uses it; nothing here runs in the job.
 """
