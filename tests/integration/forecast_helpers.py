@@ -72,7 +72,11 @@ def spoiled_marts(out: Path) -> tuple[dict[str, tuple[str, list[tuple]]], list[s
             " shipped_date date",
             [("SH1", 1, store_a, gtins[4], 12, AS_OF)],  # on its way: counts as stock
         ),
-        "fct_receipts": ("shipment_id varchar, shipment_line integer, received_date date", []),
+        "fct_receipts": (
+            "shipment_id varchar, shipment_line integer, store_id varchar, gtin varchar, received_qty integer,"
+            " received_date date, best_before_date date",
+            _receipts(out / "drop" / "supply"),
+        ),
         "dim_products": (
             "gtin varchar, case_size integer, is_fresh boolean, shelf_life_days integer, product_name varchar,"
             " category varchar",
@@ -93,6 +97,19 @@ def spoiled_marts(out: Path) -> tuple[dict[str, tuple[str, list[tuple]]], list[s
         "fct_store_orders": ("store_id varchar, requested_lead_time_days integer, ordered_date date", []),
     }  # fmt: skip
     return tables, stores, gtins
+
+
+def _receipts(drop: Path) -> list[tuple]:
+    """The simulated stores' receipt lines with the best-before date of the shipment line they book in."""
+
+    def read(entity: str) -> pd.DataFrame:
+        return pd.concat([pd.read_csv(f, sep=";", dtype=str) for f in sorted((drop / entity).rglob("*.csv"))])
+
+    keys = ["shipment_id", "sscc", "gtin", "lot"]
+    shipped = read("shipments")[[*keys, "shipment_line", "best_before_date"]].drop_duplicates(keys)
+    received = read("receipts").merge(shipped, on=keys, how="left")
+    return [(r.shipment_id, int(r.shipment_line), r.store_gln, r.gtin, int(r.quantity), _day(r.received_at[:10]),
+             _day(r.best_before_date)) for r in received.itertuples()]  # fmt: skip
 
 
 def _day(value) -> dt.date:

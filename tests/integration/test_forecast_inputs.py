@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
-from retail_factory.forecasting.inputs import delivery_schedule, load_history, load_promotions, load_stock
+from retail_factory.forecasting.inputs import (
+    delivery_schedule,
+    load_history,
+    load_promotions,
+    load_receipts,
+    load_stock,
+)
 
 from tests.integration.warehouse_helpers import write_tables
 
@@ -33,8 +40,13 @@ TABLES = {  # only the columns the job reads
          ("SH2", 1, S1, MILK, 24, AS_OF), ("SH3", 1, S1, MILK, 6, AS_OF + DAY)],
     ),
     "fct_receipts": (
-        "shipment_id varchar, shipment_line integer, received_date date",
-        [("SH1", 2, AS_OF)],  # the soap arrived, the milk did not
+        "shipment_id varchar, shipment_line integer, store_id varchar, gtin varchar, received_qty integer,"
+        " received_date date, best_before_date date",
+        [("SH1", 2, S1, SOAP, 6, AS_OF, AS_OF + 300 * DAY),  # the soap arrived, the milk did not
+         ("SH0", 1, S1, MILK, 6, AS_OF - 5 * DAY, AS_OF + DAY), ("SH0", 2, S1, MILK, 4, AS_OF - 5 * DAY, AS_OF + DAY),
+         ("SH9", 1, S1, MILK, 6, AS_OF - 2 * DAY, None),  # no shipment line matched: no best-before
+         ("SH8", 1, S1, MILK, 6, AS_OF - 6 * DAY, AS_OF),  # past its best-before by the end of the day
+         ("SH7", 1, S1, MILK, 6, AS_OF + DAY, AS_OF + 7 * DAY)],  # after the run date
     ),
     "dim_products": (
         "gtin varchar, case_size integer, is_fresh boolean, shelf_life_days integer",
@@ -83,6 +95,14 @@ def test_stock_counts_what_was_shipped_and_not_yet_received(marts) -> None:
     assert stock.loc[SOAP, "in_transit"] == 0  # received on the run date
     assert stock.loc[MILK, "pack_size"] == 6 and stock.loc[MILK, "shelf_life_days"] == 7
     assert stock.loc[SOAP, "shelf_life_days"] != stock.loc[SOAP, "shelf_life_days"]  # not fresh: no cap (NaN)
+
+
+def test_fresh_receipts_are_those_that_may_still_be_on_the_shelf(marts) -> None:
+    receipts = load_receipts(AS_OF, warehouse=marts).sort_values("received_date")
+    rows = [(r.unique_id, r.received_date.date(), r.received_qty, r.best_before_date) for r in receipts.itertuples()]
+    assert rows[0] == (f"{S1}|{MILK}", AS_OF - 5 * DAY, 10, pd.Timestamp(AS_OF + DAY))  # two lines, one lot
+    assert rows[1][:3] == (f"{S1}|{MILK}", AS_OF - 2 * DAY, 6) and pd.isna(rows[1][3])  # its date unknown
+    assert len(rows) == 2  # not the soap (not fresh), nor what expired or came after the run date
 
 
 def test_the_next_delivery_follows_the_order_days_and_the_lead_time(marts) -> None:

@@ -120,6 +120,18 @@ def test_risks_and_orders_are_consistent(run) -> None:
     assert run.summary["order_lines"] == len(orders)
 
 
+def test_fresh_units_that_expire_before_the_delivery_are_not_counted_on(run, marts) -> None:
+    fresh = {gtin for gtin, _, is_fresh, *_ in marts["dim_products"][1] if is_fresh}
+    risks = _table(run, "stockout_risks")
+    expiring = risks[risks["expiring_qty"] > 0]
+    assert len(expiring) > 0 and set(expiring["gtin"]) <= fresh  # only fresh products expire
+    assert (expiring["expiring_qty"] <= expiring["on_hand"]).all()
+    orders = _table(run, "order_proposals").merge(risks, on=["store_id", "gtin"])
+    # the order counts on what sells before it expires: less than the record for some fresh lines
+    assert (orders["available"] <= orders["on_hand"].clip(lower=0) + orders["in_transit"]).all()
+    assert (orders["available"] < orders["on_hand"].clip(lower=0) + orders["in_transit"]).any()
+
+
 def test_recent_stockouts_are_kept_with_how_they_were_found(run) -> None:
     detected = _table(run, "detected_stockouts")
     assert len(detected) > 0 and run.summary["stockout_days"] >= len(detected)

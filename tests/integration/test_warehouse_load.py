@@ -155,3 +155,17 @@ def test_both_warehouses_load_the_same_rows(storage, drop_copy: Path, duckdb_war
         assert len(duck[table]) == len(pg[table]) > 0
         # Data columns and lineage are equal; the load times differ (two loads).
         assert [row[:-1] for row in duck[table]] == [row[:-1] for row in pg[table]], table
+
+
+def test_a_job_table_gains_the_columns_a_newer_job_writes(warehouse) -> None:
+    """ml.* tables are created by the jobs; a column added in a later release is added in place."""
+    import pandas as pd
+    from retail_factory.warehouse.connections import OutputTable
+
+    old = OutputTable({"as_of_date": "date", "series": "integer"}, pd.DataFrame({"as_of_date": [DAY], "series": [3]}))
+    warehouse.replace_rows({"ml.table_that_grows": old}, "as_of_date", DAY)
+    newer_rows = pd.DataFrame({"as_of_date": [DAY + dt.timedelta(days=1)], "series": [4], "note": ["new"]})
+    newer = OutputTable({"as_of_date": "date", "series": "integer", "note": "varchar"}, newer_rows)
+    warehouse.replace_rows({"ml.table_that_grows": newer}, "as_of_date", DAY + dt.timedelta(days=1))
+    _, rows = warehouse.query("select series, note from ml.table_that_grows order by as_of_date")
+    assert [tuple(r) for r in rows] == [(3, None), (4, "new")]

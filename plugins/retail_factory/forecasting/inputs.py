@@ -4,6 +4,8 @@
   and the recorded stock (``fct_inventory_daily``), for the days the store sent a stock record;
 * the **stock** at the end of the run date: on hand, in transit (shipped to the store and not
   received by then), the pack size and, for fresh products, the shelf life;
+* the **receipts of fresh products** still within their best-before date at the run date
+  (``fct_receipts``), to tell which of the recorded units expire before they sell (``expiry``);
 * the **promotions** per store, product and day, past and ahead, as announced by the run date
   (``fct_promotions``: a promotion applies to the stores of its format, every day it runs);
 * the **delivery schedule** per store: the next order day after the run date, the one after it,
@@ -75,6 +77,19 @@ left join marts.dim_products as products on products.gtin = on_hand.gtin
 order by on_hand.store_id, on_hand.gtin
 """
 
+# Receipts of fresh products whose units may still be on the shelf after the run date: received
+# within the product's shelf life, not past their best-before date (null when no shipment matched).
+_RECEIPTS = """
+select receipts.store_id, receipts.gtin, receipts.received_date,
+    sum(receipts.received_qty) as received_qty, receipts.best_before_date
+from marts.fct_receipts as receipts
+inner join marts.dim_products as products on products.gtin = receipts.gtin
+where products.is_fresh and receipts.received_date <= ? and receipts.received_date > ?
+    and (receipts.best_before_date is null or receipts.best_before_date > ?){products}
+group by receipts.store_id, receipts.gtin, receipts.received_date, receipts.best_before_date
+"""
+MAX_FRESH_DAYS = 60  # the longest shelf life of a fresh product: older receipts have expired
+
 _PROMOTIONS = """
 select stores.store_id, promotions.gtin, promotions.start_date, promotions.end_date, promotions.discount_pct
 from marts.fct_promotions as promotions
@@ -132,6 +147,26 @@ def load_stock(as_of: dt.date, warehouse: Warehouse | None = None) -> pd.DataFra
     for column in ("on_hand", "in_transit", "pack_size", "shelf_life_days"):
         frame[column] = pd.to_numeric(frame[column]).astype(float)  # NaN, not NA, where unknown
     return frame
+
+
+def load_receipts(
+    as_of: dt.date, warehouse: Warehouse | None = None, gtins: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Receipts of fresh products that may still be on the shelf after ``as_of``, per store,
+    product, day and best-before date, keyed like the models' series (``unique_id``)."""
+    products = f" and receipts.gtin in ({', '.join('?' * len(gtins))})" if gtins else ""
+    if gtins is not None and not gtins:
+        products = " and false"
+    since = as_of - dt.timedelta(days=MAX_FRESH_DAYS)
+    frame = (warehouse or get_warehouse()).query_frame(
+        _RECEIPTS.format(products=products), [as_of, since, as_of, *(gtins or [])]
+    )
+    return pd.DataFrame({
+        "unique_id": frame["store_id"].astype(str) + "|" + frame["gtin"].astype(str),
+        "received_date": pd.to_datetime(frame["received_date"]),
+        "received_qty": pd.to_numeric(frame["received_qty"]).astype(float),
+        "best_before_date": pd.to_datetime(frame["best_before_date"]),
+    })  # fmt: skip
 
 
 def load_promotions(

@@ -13,7 +13,9 @@ What happens to imperfect data (docs/architecture.md, "Stockout forecasting"):
   ``missing``); a stock record far above anything the series held before is **implausible**: its
   risk is computed as recorded but no order is proposed until the shelf is counted
   (``stock_check = implausible``);
-* **net returns** above sales on a day count as no sale.
+* **net returns** above sales on a day count as no sale;
+* **fresh units** count only for the demand they can meet before their best-before date
+  (``expiry``); recorded fresh units that no receipt within the shelf life explains count as gone.
 """
 
 from __future__ import annotations
@@ -28,7 +30,15 @@ import pandas as pd
 
 from retail_factory.forecasting import inputs, outputs
 from retail_factory.forecasting.detection import detect_stockouts
-from retail_factory.forecasting.models import Forecast, TrainedModels, forecast_with, series_frame, train_models
+from retail_factory.forecasting.expiry import batches_on_hand, usable_stock
+from retail_factory.forecasting.models import (
+    HORIZON_DAYS,
+    Forecast,
+    TrainedModels,
+    forecast_with,
+    series_frame,
+    train_models,
+)
 from retail_factory.forecasting.risk import demand_over, stockout_risk
 from retail_factory.forecasting.unconstrain import promotion_elasticity, unconstrain_demand
 from retail_factory.warehouse.connections import OutputTable, Warehouse, get_warehouse
@@ -156,7 +166,8 @@ def _score(
         empty = outputs.empty_tables()
         return empty, dict.fromkeys(_CHUNK_COUNTS, 0), 0
     frame, _, values, _ = forecast_from(demand, promotions, as_of, trained)
-    risks = _risks(_checked_stock(stock, demand, as_of), schedule, values, service_level)
+    receipts = inputs.load_receipts(as_of, warehouse=warehouse, gtins=gtins)
+    risks = _risks(_checked_stock(stock, demand, as_of), schedule, values, receipts, as_of, service_level)
     tables = {
         "demand_forecasts": outputs.demand_forecast_rows(values, as_of),
         "stockout_risks": outputs.stockout_risk_rows(risks, as_of),
@@ -262,12 +273,23 @@ def _checked_stock(stock: pd.DataFrame, history: pd.DataFrame, as_of: dt.date) -
     return out.drop(columns=["highest_before", "phantom"])
 
 
-def _risks(stock: pd.DataFrame, schedule: pd.DataFrame, values: pd.DataFrame, service_level: float) -> pd.DataFrame:
+def _risks(
+    stock: pd.DataFrame,
+    schedule: pd.DataFrame,
+    values: pd.DataFrame,
+    receipts: pd.DataFrame,
+    as_of: dt.date,
+    service_level: float,
+) -> pd.DataFrame:
     merged = stock.merge(schedule, on="store_id", how="left")
     merged["unique_id"] = merged["store_id"].astype(str) + "|" + merged["gtin"].astype(str)
     merged = merged.set_index("unique_id")
-    risks = stockout_risk(values, merged, service_level)
+    usable = usable_stock(values, merged["on_hand"], batches_on_hand(merged, receipts, as_of), HORIZON_DAYS)
+    risks = stockout_risk(values, merged, service_level, usable)
     risks["expected_demand"] = demand_over(values, risks["days_to_delivery"])["mean"]
+    days = risks["days_to_delivery"].fillna(0).clip(0, HORIZON_DAYS).astype(int).to_numpy()
+    lasting = usable.reindex(risks.index).to_numpy()[np.arange(len(risks)), days]
+    risks["expiring_qty"] = (risks["on_hand"].clip(lower=0) - lasting).clip(lower=0)
     risks["model"] = values.groupby("unique_id")["model"].first().reindex(risks.index)
     risks["capped_by_shelf_life"] = _capped(risks)
     # A stock record nobody believes is not a basis for an order: count the shelf first.

@@ -45,6 +45,7 @@ STOCKOUT_RISKS = {
     "expected_demand": "double precision",  # mean demand over the horizon
     "on_hand": "integer",  # as recorded (negative records kept, treated as none)
     "in_transit": "integer",
+    "expiring_qty": "double precision",  # of on hand, the units expected to pass their best-before unsold by then
     "recommended_order_qty": "integer",  # null when the stock record must be counted first
     "model": "varchar",
     "stock_check": "varchar",  # ok, missing, negative, implausible, phantom_suspected
@@ -60,7 +61,7 @@ ORDER_PROPOSALS = {
     "pack_size": "integer",
     "packs": "integer",
     "order_up_to": "integer",  # the stock level that covers demand until the delivery after next
-    "available": "integer",  # on hand plus in transit
+    "available": "integer",  # on hand that sells before it expires, plus in transit: what the order counts on
     "service_level": "double precision",
     "capped_by_shelf_life": "boolean",
 }
@@ -127,7 +128,7 @@ def order_proposal_rows(risks: pd.DataFrame, as_of: dt.date, service_level: floa
         order_qty=ordered["recommended_order_qty"],
         pack_size=pack,
         packs=ordered["recommended_order_qty"] / pack,
-        available=ordered["on_hand"].clip(lower=0) + ordered["in_transit"].clip(lower=0),
+        available=ordered["available"].round(),
         service_level=service_level,
     )
     return out[list(ORDER_PROPOSALS)].sort_values(["store_id", "gtin"], ignore_index=True)

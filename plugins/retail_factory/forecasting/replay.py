@@ -25,7 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from retail_factory.forecasting.expiry import batches_on_hand, usable_stock
 from retail_factory.forecasting.job import forecast_from, prepare_history
+from retail_factory.forecasting.models import HORIZON_DAYS
 from retail_factory.forecasting.risk import SERVICE_LEVEL, stockout_risk
 
 RETRAIN_DAYS = 7
@@ -92,11 +94,13 @@ def replay(
     chain = ChainSimulator(world, rng, first)
     for offset in range(BURN_IN_DAYS):
         chain.step(first + dt.timedelta(days=offset))
-    history = []
+    history, receipts = [], []
     for offset in range(warmup_days):
-        history.append(_recorded(chain.step(start + dt.timedelta(days=offset)), world))
+        record = chain.step(start + dt.timedelta(days=offset))
+        history.append(_recorded(record, world))
+        receipts.append(_received(record, world))
     own, ours = chain, copy.deepcopy(chain)
-    policy = ProposalPolicy(ours, history, service_level, count_suspected)
+    policy = ProposalPolicy(ours, history, service_level, count_suspected, receipts)
     ours.shelves.orders = policy.orders  # the stores of this copy order what the job proposes
     outcomes: dict[str, list[pd.DataFrame]] = {"own": [], "proposals": []}
     ordered = {"own": 0, "proposals": 0}
@@ -108,6 +112,7 @@ def replay(
             ordered[name] += int(record.store_orders["quantity"].sum()) if record.store_orders is not None else 0
             if name == "proposals":
                 policy.history.append(_recorded(record, world))
+                policy.receipts.append(_received(record, world))
     return Replay(
         series=world.n_series,
         warmup_days=warmup_days,
@@ -123,10 +128,18 @@ def replay(
 class ProposalPolicy:
     """``StoreShelves.orders`` for a copy of the chain: the job's order proposals on each order day."""
 
-    def __init__(self, chain, history: list[pd.DataFrame], service_level: float, count_suspected: bool = True) -> None:
+    def __init__(
+        self,
+        chain,
+        history: list[pd.DataFrame],
+        service_level: float,
+        count_suspected: bool = True,
+        receipts: list[pd.DataFrame] | None = None,
+    ) -> None:
         self.chain = chain
         self.world = chain.world
         self.history = list(history)
+        self.receipts = list(receipts or [])  # what the store booked in, with best-before dates
         self.service_level = service_level
         self.trained = None
         self.trainings = 0
@@ -174,7 +187,10 @@ class ProposalPolicy:
             },
             index=_keys(world, series),
         )
-        risks = stockout_risk(values, stock, self.service_level)
+        received = pd.concat(self.receipts, ignore_index=True) if self.receipts else None
+        batches = batches_on_hand(stock, received, day) if received is not None else None
+        usable = None if batches is None else usable_stock(values, stock["on_hand"], batches, HORIZON_DAYS)
+        risks = stockout_risk(values, stock, self.service_level, usable)
         return risks["recommended_order_qty"].fillna(0).to_numpy()
 
     def _count(self, demand: pd.DataFrame, as_of: dt.date, series: np.ndarray) -> None:
@@ -216,6 +232,21 @@ def _recorded(record, world) -> pd.DataFrame:
             "on_hand_qty": truth["recorded_close"].to_numpy(),
             "previous_on_hand_qty": truth["recorded_open"].to_numpy(),
             "received_qty": truth["received_recorded"].to_numpy(),
+        }
+    )
+
+
+def _received(record, world) -> pd.DataFrame:
+    """What the store booked in on a day, as ``inputs.load_receipts`` reads it from the marts."""
+    receipts = record.receipts
+    if receipts is None or receipts.empty:
+        return pd.DataFrame(columns=["unique_id", "received_date", "received_qty", "best_before_date"])
+    return pd.DataFrame(
+        {
+            "unique_id": _keys(world, receipts["series"].to_numpy(dtype=np.int64)),
+            "received_date": pd.Timestamp(record.day),
+            "received_qty": receipts["quantity"].to_numpy(dtype=np.int64),
+            "best_before_date": pd.to_datetime(receipts["best_before"]),
         }
     )
 

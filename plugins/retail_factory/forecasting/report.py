@@ -175,12 +175,14 @@ def _plot(row: Any, forecasts: pd.DataFrame, history: pd.DataFrame, detected: pd
                       alpha=0.7, step="mid", label="forecast p50-p95")  # fmt: skip
     axis.plot(ahead["day"], ahead["mean"].astype(float), color="#08519c", lw=1.5, label="forecast mean")
     # Stock in the same units as demand, so the day the line meets zero reads off the same scale.
-    available = max(float(row.on_hand), 0.0) + float(row.in_transit)
+    # What can sell: fresh units that expire before they would sell are left out (expiring_qty).
+    expiring = float(row.expiring_qty) if pd.notna(row.expiring_qty) else 0.0
+    available = max(float(row.on_hand) - expiring, 0.0) + float(row.in_transit)
     delivery = pd.Timestamp(row.next_delivery_date) if pd.notna(row.next_delivery_date) else None
     until = ahead if delivery is None else ahead[ahead["day"] < delivery]
     projected = (available - until["mean"].astype(float).cumsum()).clip(lower=0)
     axis.step([pd.Timestamp(as_of), *until["day"]], [available, *projected], where="post", color="#d95f02", lw=2,
-              label="projected stock until delivery")  # fmt: skip
+              label="projected sellable stock until delivery")  # fmt: skip
     if delivery is not None:
         axis.axvline(delivery, color="#333333", ls=":", lw=1, label="next delivery")
     axis.axvline(pd.Timestamp(as_of) + pd.Timedelta(hours=12), color="#333333", lw=0.8)
@@ -269,11 +271,11 @@ _REGION_PAGE = """{% call page(region ~ " · stockout forecast " ~ as_of) %}
 <h2>At risk before the next delivery</h2>
 {% if risks|length %}
 <table><tr><th>Store</th><th>GTIN</th><th>Product</th><th>P(stockout)</th><th>Empty by</th><th>On hand</th>
-<th>In transit</th><th>Demand until delivery</th><th>Order</th><th>Model</th></tr>
+<th>Expiring unsold</th><th>In transit</th><th>Demand until delivery</th><th>Order</th><th>Model</th></tr>
 {% for r in risks.itertuples() %}<tr><td>{{ r.store_id }}</td><td>{{ r.gtin }}</td><td>{{ r.product_name or "" }}</td>
 <td class="n risk">{{ "%.0f"|format(r.p_stockout * 100) }} %</td><td>{{ r.expected_stockout_date or "" }}</td>
-<td class="n">{{ r.on_hand }}</td><td class="n">{{ r.in_transit }}</td>
-<td class="n">{{ "%.1f"|format(r.expected_demand) }}</td>
+<td class="n">{{ r.on_hand }}</td><td class="n">{{ "%.1f"|format(r.expiring_qty or 0) }}</td>
+<td class="n">{{ r.in_transit }}</td><td class="n">{{ "%.1f"|format(r.expected_demand) }}</td>
 <td class="n">{{ "%d"|format(r.recommended_order_qty) if r.recommended_order_qty == r.recommended_order_qty
 else "count first" }}</td>
 <td>{{ r.model }}</td></tr>{% endfor %}</table>

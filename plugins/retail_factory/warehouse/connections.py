@@ -68,8 +68,11 @@ class OutputTable:
     columns: dict[str, str]  # name -> portable SQL type (varchar, date, integer, double precision, boolean)
     rows: pd.DataFrame
 
-    def create_sql(self, name: str) -> str:
-        return f"create table if not exists {name} ({', '.join(f'{c} {t}' for c, t in self.columns.items())})"
+    def create_sql(self, name: str) -> list[str]:
+        """The table if it is new, and the columns a later version of the job added if it is not."""
+        columns = ", ".join(f"{c} {t}" for c, t in self.columns.items())
+        added = [f"alter table {name} add column if not exists {c} {t}" for c, t in self.columns.items()]
+        return [f"create table if not exists {name} ({columns})", *added]
 
     def typed_rows(self) -> pd.DataFrame:
         """The rows in the declared columns and types (nullable integers, so no ``3.0`` reaches an integer)."""
@@ -193,7 +196,8 @@ class DuckDBWarehouse:
             try:
                 for name, table in tables.items():
                     con.execute(f"create schema if not exists {name.split('.')[0]}")
-                    con.execute(table.create_sql(name))
+                    for statement in table.create_sql(name):
+                        con.execute(statement)
                     con.execute(f"delete from {name} where {key_column} = ?", [key])
                     con.register("incoming_rows", table.typed_rows())
                     columns = ", ".join(table.columns)
@@ -297,7 +301,8 @@ class PostgresWarehouse:
         with self.connect() as conn, conn, conn.cursor() as cursor:  # `with conn`: one transaction
             for name, table in tables.items():
                 cursor.execute(f"create schema if not exists {name.split('.')[0]}")
-                cursor.execute(table.create_sql(name))
+                for statement in table.create_sql(name):
+                    cursor.execute(statement)
                 cursor.execute(f"delete from {name} where {key_column} = %s", [key])
                 data = io.StringIO(table.typed_rows().to_csv(index=False, na_rep=""))
                 columns = ", ".join(table.columns)
