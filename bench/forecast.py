@@ -2,7 +2,8 @@
 
 Synthetic marts for ``--stores`` × ``--products`` series and ``--days`` of history go into a
 DuckDB warehouse (only the columns the job reads; negative binomial demand around a per-series
-rate with a weekly shape, three-day promotions announced ahead, shelves empty on some days), then
+rate with a weekly shape, three-day promotions announced ahead, shelves empty on some days, a
+fifth of the products fresh with a delivery every third day and a week's shelf life), then
 the job runs on them as in the DAG, each step in a fresh process so its peak memory is its own:
 
 * **seasonal naive**: the baseline, on the same history read the same way, by the same chunks;
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 HISTORY_DAYS = 182
+FRESH_SHARE, FRESH_DAYS, FRESH_LIFE_DAYS = 0.2, 60, 7  # fresh products, their days of receipts, shelf life
 AS_OF = dt.date(2025, 6, 30)
 
 
@@ -54,6 +56,12 @@ def write_marts(path: Path, stores: int, products: int, days: int, seed: int = 0
     con.execute(
         "create table marts.fct_sales_daily (store_id varchar, gtin varchar, sold_date date, units_sold integer)"
     )
+    con.execute(
+        "create table marts.fct_receipts (shipment_id varchar, shipment_line integer, store_id varchar,"
+        " gtin varchar, received_qty integer, received_date date, best_before_date date)"
+    )
+    fresh = rng.random(products) < FRESH_SHARE
+    delivered = dates[-FRESH_DAYS::3]
     rows = 0
     for store in range(stores):
         rate = product_rate * np.exp(rng.normal(0, 0.5))
@@ -72,6 +80,14 @@ def write_marts(path: Path, stores: int, products: int, days: int, seed: int = 0
         con.execute("insert into marts.fct_sales_daily select store_id, gtin, snapshot_date, units_sold from history"
                     " where units_sold > 0")  # fmt: skip
         rows += len(history)
+        received = pd.DataFrame({
+            "store_id": f"S{store:04d}", "gtin": np.repeat(gtins[fresh], len(delivered)),
+            "received_date": np.tile(delivered, fresh.sum()),
+            "received_qty": np.repeat(np.ceil(rate[fresh] * 3).astype(int) + 1, len(delivered)),
+        })  # fmt: skip
+        received["best_before_date"] = received["received_date"] + pd.Timedelta(days=FRESH_LIFE_DAYS)
+        con.execute("insert into marts.fct_receipts select 'SH', 1, store_id, gtin, received_qty, received_date,"
+                    " best_before_date from received")  # fmt: skip
     promotions = [(f"P{p}-{d}", gtins[p], dates[d].date(), (dates[d] + pd.Timedelta(days=2)).date())
                   for p, d in zip(*np.nonzero(starts), strict=True)]  # fmt: skip
     promo_frame = pd.DataFrame(promotions, columns=["promo_id", "gtin", "start_date", "end_date"])
@@ -81,7 +97,8 @@ def write_marts(path: Path, stores: int, products: int, days: int, seed: int = 0
         "create table marts.fct_promotions as select promo_id, gtin, 'all' as store_format, start_date, end_date,"
         " 30.0 as discount_pct, cast(announced_on as date) as announced_on from promo_frame"
     )
-    catalog = pd.DataFrame({"gtin": gtins, "case_size": 6, "is_fresh": False, "shelf_life_days": 365})
+    catalog = pd.DataFrame({"gtin": gtins, "case_size": 6, "is_fresh": fresh,
+                            "shelf_life_days": np.where(fresh, FRESH_LIFE_DAYS, 365)})  # fmt: skip
     con.register("products_frame", catalog)
     con.execute("create table marts.dim_products as select * from products_frame")
     con.execute(
@@ -91,7 +108,6 @@ def write_marts(path: Path, stores: int, products: int, days: int, seed: int = 0
     for empty_table in (
         "fct_shipments (shipment_id varchar, shipment_line integer, store_id varchar, gtin varchar,"
         " shipped_qty integer, shipped_date date)",
-        "fct_receipts (shipment_id varchar, shipment_line integer, received_date date)",
         "fct_lead_times (flow varchar, receiver_id varchar, lead_time_days integer, received_date date)",
         "fct_store_orders (store_id varchar, requested_lead_time_days integer, ordered_date date)",
     ):

@@ -257,16 +257,20 @@ def cmd_evaluate_forecast(args: argparse.Namespace) -> int:
     """Judge the forecasting job against a simulation's truth, over the warehouse's history."""
     import json
 
+    from retail_factory.config import get_settings
     from retail_factory.forecasting.evaluation import evaluate, report_text
 
     if not (args.truth / "series").is_dir():
         raise ValueError(f"{args.truth} is not a simulation's truth folder (no series/ in it)")
+    level = args.service_level if args.service_level is not None else get_settings().service_level
+    if not 0.5 <= level < 1:
+        raise ValueError(f"the service level is {level}; it must be a share between 0.5 and 1 (e.g. 0.975)")
     result = evaluate(args.truth, cuts=args.cut or None)
     replayed = None
     if args.replay_days:
         from retail_factory.forecasting.replay import replay_truth
 
-        replayed = replay_truth(args.truth, days=args.replay_days)
+        replayed = replay_truth(args.truth, days=args.replay_days, service_level=level)
     if args.json:
         print(json.dumps(result.to_dict() | {"replay": replayed.to_dict() if replayed else None}, indent=2))
     else:
@@ -390,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation.add_argument("--cut", type=_date, action="append", help="a cut date (repeat); default: 2 fortnights")
     evaluation.add_argument(
         "--replay-days", type=int, default=0, help="also replay the last N days ordering with the proposals"
+    )
+    evaluation.add_argument(
+        "--service-level", type=float, default=None, help="the replay's target (default RETAIL_FACTORY_SERVICE_LEVEL)"
     )
     evaluation.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluation.set_defaults(func=cmd_evaluate_forecast)

@@ -171,10 +171,11 @@ def test_the_evaluation_replays_the_job_and_judges_it_against_the_truth(
 
     monkeypatch.setenv("RETAIL_FACTORY_WAREHOUSE", "duckdb")
     monkeypatch.setenv("RETAIL_FACTORY_DUCKDB_PATH", str(module_warehouse.path))
-    assert main(["evaluate-forecast", "--truth", str(sim_dir / "truth"), "--json", "--replay-days", "3"]) == 0
+    truth = str(sim_dir / "truth")
+    assert main(["evaluate-forecast", "--truth", truth, "--json", "--replay-days", "3", "--service-level", "0.95"]) == 0
     result = json.loads(capsys.readouterr().out)
     replayed = result["replay"]
-    assert replayed["days"] == 3 and replayed["proposals"]["units_ordered"] > 0
+    assert replayed["days"] == 3 and replayed["proposals"]["units_ordered"] > 0 and replayed["service_level"] == 0.95
     assert 0 <= replayed["own"]["out_of_stock_rate"] <= 1 and 0 <= replayed["proposals"]["out_of_stock_rate"] <= 1
     assert result["cuts"] == [(AS_OF - dt.timedelta(days=d)).isoformat() for d in (28, 14)]
     assert result["series"] > 20 and result["wrmsse_seasonal_naive"] > 0 and result["wrmsse_model"] > 0
@@ -186,6 +187,8 @@ def test_the_evaluation_replays_the_job_and_judges_it_against_the_truth(
         assert 0 < precision <= 1 and 0 < recall <= 1, measure
     assert main(["evaluate-forecast", "--truth", str(sim_dir)]) == 2  # not a truth folder: a clear error
     assert "not a simulation's truth folder" in capsys.readouterr().err
+    assert main(["evaluate-forecast", "--truth", truth, "--replay-days", "3", "--service-level", "1.5"]) == 2
+    assert "must be a share between 0.5 and 1" in capsys.readouterr().err
 
 
 def test_the_readme_forecast_queries_run_after_a_forecast(

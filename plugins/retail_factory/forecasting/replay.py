@@ -63,6 +63,8 @@ def replay_truth(truth_dir: Path, days: int = 28, service_level: float = SERVICE
     manifest = json.loads((Path(truth_dir) / "manifest.json").read_text())
     if not 0 < days < manifest["days"]:
         raise ValueError(f"the replay needs 1 to {manifest['days'] - 1} days of the {manifest['days']} simulated")
+    if not 0.5 <= service_level < 1:
+        raise ValueError(f"the service level is {service_level}; it must be a share between 0.5 and 1 (e.g. 0.975)")
     return replay(
         manifest["stores"], manifest["products"], manifest["days"] - days, days, manifest["seed"],
         dt.date.fromisoformat(manifest["start"]), service_level,
