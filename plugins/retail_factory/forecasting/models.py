@@ -77,19 +77,23 @@ def series_frame(demand: pd.DataFrame, value: str = "demand", end: pd.Timestamp 
 
 
 def segment_series(frame: pd.DataFrame) -> pd.Series:
-    """Each series' demand segment: smooth, erratic, intermittent or lumpy (or ``no_demand``)."""
+    """Each series' demand segment: smooth, erratic, intermittent or lumpy (or ``no_demand``).
 
-    def classify(y: pd.Series) -> str:
-        sizes = y[y > 0]
-        if sizes.empty:
-            return "no_demand"
-        adi = len(y) / len(sizes)
-        cv2 = (sizes.std(ddof=0) / sizes.mean()) ** 2
-        if adi < ADI_CUTOFF:
-            return "smooth" if cv2 < CV2_CUTOFF else "erratic"
-        return "intermittent" if cv2 < CV2_CUTOFF else "lumpy"
-
-    return frame.groupby("unique_id")["y"].agg(classify).rename("segment")
+    Syntetos–Boylan: the average interval between demands (ADI) against 1.32, the squared
+    coefficient of variation of the demand sizes (CV²) against 0.49. Grouped sums, not a call per
+    series (which took a fifth of the daily scoring at 50,000 series).
+    """
+    y = frame["y"].astype(float)
+    positive = y.where(y > 0)
+    grouped = positive.groupby(frame["unique_id"], sort=True)
+    days = frame.groupby("unique_id", sort=True).size()
+    sizes, mean, spread = grouped.count(), grouped.mean(), grouped.std(ddof=0)
+    adi = days / sizes.where(sizes > 0)
+    cv2 = (spread / mean) ** 2
+    smooth_side = np.where(cv2 < CV2_CUTOFF, "smooth", "erratic")
+    intermittent_side = np.where(cv2 < CV2_CUTOFF, "intermittent", "lumpy")
+    segment = np.where(adi < ADI_CUTOFF, smooth_side, intermittent_side)
+    return pd.Series(np.where(sizes > 0, segment, "no_demand"), index=days.index, name="segment")
 
 
 def _stats_models() -> list:
