@@ -40,11 +40,20 @@
     {%- if var('run_date', none) -%}
         {{ dbt.dateadd('day', -lookback, "cast('" ~ var('run_date') ~ "' as date)") }}
     {%- else -%}
-        (
-            select {{ dbt.dateadd('day', -lookback, 'coalesce(max(' ~ this_column ~ "), cast('1900-01-01' as date))") }}
-            from {{ this }}
-        )
+        {{ dbt.dateadd('day', -lookback, "cast('" ~ newest_ingest_date(this_column) ~ "' as date)") }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The newest date the model holds, read once as the run begins. Not a subquery: the pre-hook
+    deletes the window before the model's query reads the table, so a subquery would then see an
+    earlier newest date, start the window earlier and append days that were never deleted. -#}
+{% macro newest_ingest_date(this_column='ingest_date') -%}
+    {%- if not execute -%}
+        {{ return('1900-01-01') }}
+    {%- endif -%}
+    {%- set newest = run_query('select max(' ~ this_column ~ ') from ' ~ this).columns[0].values()[0] -%}
+    {{ return((newest or '1900-01-01') | string) }}
 {%- endmacro %}
 
 

@@ -291,6 +291,32 @@ def cmd_airflow(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def cmd_nutriscore(args: argparse.Namespace) -> int:
+    import json
+
+    from retail_factory.nutrition.nutriscore import nutriscore, thresholds_csv
+
+    if args.thresholds:
+        sys.stdout.write(thresholds_csv())
+        return 0
+    unreadable = 0
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            product = json.loads(line)
+            if not isinstance(product, dict):
+                raise ValueError(f"a JSON {type(product).__name__}, not an object")
+        except ValueError as exc:  # json.JSONDecodeError is a ValueError
+            unreadable += 1
+            problem = f"line {number} is not a JSON object with a product's fields: {exc}"
+            print(json.dumps({"line": number, "nutriscore_grade": "unknown", "problems": [problem]}))
+            continue
+        keys = {key: product[key] for key in ("code", "gtin", "product_name", "name") if key in product}
+        print(json.dumps({"line": number, **keys, **nutriscore(product).as_record()}, ensure_ascii=False))
+    return 1 if unreadable else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="retail-factory", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -400,6 +426,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluation.add_argument("--json", action="store_true", help="print the figures as JSON")
     evaluation.set_defaults(func=cmd_evaluate_forecast)
+
+    nutri = commands.add_parser(
+        "nutriscore",
+        help="Nutri-Score of products: JSON Lines in (Open Food Facts fields, category flags), JSON Lines out",
+        description="Reads one product per line on standard input and writes, per line, nutriscore_score, "
+        "nutriscore_grade and each component's points (docs/nutrition.md lists the input fields). "
+        "Exit status 1 when a line is not a JSON object (it gets an output line saying so).",
+    )
+    nutri.add_argument(
+        "--thresholds", action="store_true", help="print the threshold tables as CSV (the dbt seed) instead"
+    )
+    nutri.set_defaults(func=cmd_nutriscore)
 
     contracts = commands.add_parser("contracts", help="print the data contracts as Markdown (docs/contracts.md)")
     contracts.add_argument("--markdown", action="store_true", help="(the only format for now)")

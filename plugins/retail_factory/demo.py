@@ -173,7 +173,11 @@ def _warehouse_report() -> dict[str, Any]:
         )[1]
     except Exception:
         rows = []
-    return {"marts": counts, "example_lot": rows[0][0] if rows else None}
+    try:  # the Nutri-Score of the catalog, for the summary
+        grades = dict(warehouse.query("select nutriscore_grade, count(*) from marts.dim_products group by 1")[1])
+    except Exception:
+        grades = {}
+    return {"marts": counts, "example_lot": rows[0][0] if rows else None, "grades": grades}
 
 
 def _progress(result: DagRunResult) -> None:
@@ -296,6 +300,12 @@ def _print_report(report: dict[str, Any], out: Path, report_path: Path) -> None:
     _say(
         f'                             e.g. .venv/bin/retail-factory sql "{query}"  (README: Query the curated tables)'
     )
+    grades = report.get("warehouse", {}).get("grades") or {}
+    if grades:
+        spread = ", ".join(f"{grade.upper() if len(grade) == 1 else grade} {grades[grade]}" for grade in sorted(grades))
+        _say(f"    nutrition                Nutri-Score of the catalog: {spread}")
+        query = "select * from marts.fct_nutrition_rejections"
+        _say(f'                             rejected facts: .venv/bin/retail-factory sql "{query}" (docs/nutrition.md)')
     lot = report.get("warehouse", {}).get("example_lot")
     if lot:
         _say(f"    trace a lot              .venv/bin/retail-factory trace --lot '{lot}'  (--backward, --format csv)")

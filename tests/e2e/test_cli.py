@@ -88,6 +88,7 @@ def test_the_demo_runs_end_to_end_and_says_where_to_look(airflow_db, tmp_path: P
     assert index.is_file() and "Stockout forecast for 2025-02-04" in index.read_text()
     assert (tmp_path / "demo" / "reports" / "dbt-docs" / "index.html").is_file()
     assert report["warehouse"]["marts"]["fct_sales_daily"] > 0  # both days: one bulk-loaded, one transformed
+    assert "Nutri-Score of the catalog" in demo.stdout and sum(report["warehouse"]["grades"].values()) == 30
     faults = (tmp_path / "demo" / "sim" / "truth" / "faults.jsonl").read_text().splitlines()
     quarantined_faults = [
         json.loads(f)
@@ -102,3 +103,26 @@ def test_contracts_command_prints_the_contracts_doc() -> None:
     printed = run_cli("contracts", "--markdown")
     assert printed.returncode == 0
     assert printed.stdout == (get_settings().home / "docs" / "contracts.md").read_text(encoding="utf-8")
+
+
+def test_nutriscore_reads_json_lines_and_writes_one_line_each() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    example = next(line for line in readme.splitlines() if line.startswith("echo '{") and "nutriscore" in line)
+    product = example.split("'")[1]  # the README's own example, as a person would paste it
+    lines = "\n".join([product, "{not json", json.dumps({"code": "w", "is_beverage": True, "is_water": True}),
+                       json.dumps({"code": "x", "energy-kj_100g": 100, "sugars_100g": -2})])  # fmt: skip
+    done = subprocess.run([*CLI, "nutriscore"], input=lines, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1  # one line was not JSON
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o["line"] for o in out] == [1, 2, 3, 4]
+    first = out[0]
+    assert first["gtin"] == "3017620422003" and first["nutriscore_grade"] == "e" and first["nutriscore_score"] == 31
+    assert first["sugars_points"] == 15 and first["proteins_points"] == 2 and first["proteins_counted"] is False
+    assert "not a JSON object" in out[1]["problems"][0]
+    assert (out[2]["code"], out[2]["nutriscore_grade"]) == ("w", "a")
+    assert (
+        out[3]["nutriscore_grade"] == "unknown"
+        and "sugars_100g is -2: a content cannot be negative" in out[3]["problems"]
+    )
+    thresholds = subprocess.run([*CLI, "nutriscore", "--thresholds"], capture_output=True, text=True, timeout=120)
+    assert thresholds.stdout.splitlines()[0] == "scale,component,points,threshold,comparison"

@@ -237,6 +237,9 @@ def _mart(name: str, expectations: list[Any], daily: bool = True, rows_required:
     )
 
 
+MIN_GRADED_SHARE = 0.95  # of the catalog, with a Nutri-Score (or non-food): below, the feed is suspect
+
+
 def curated_suites() -> list[SuiteSpec]:
     raw_names = [t.name for t in raw_tables()]
     return [
@@ -248,9 +251,42 @@ def curated_suites() -> list[SuiteSpec]:
                 *_key("gtin"),
                 ExpectColumnValuesToBeValidGtin(column="gtin", severity=CRITICAL),
                 _at_least("price_eur", 0),
+                *_not_null("nutriscore_grade"),
+                # batch health of the catalog feed: most products have a grade (unknown: facts missing
+                # or impossible, each listed in fct_nutrition_rejections or nutriscore_missing_fields)
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="nutriscore_grade",
+                    value_set=["a", "b", "c", "d", "e", "not-applicable"],
+                    mostly=MIN_GRADED_SHARE,
+                    severity=WARNING,
+                ),
             ],
             daily=False,
         ),
+        _mart(
+            "dim_product_origins",
+            [
+                *_key("gtin"),
+                _in_dimension("gtin", "dim_products"),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="farm_traced_share", min_value=0, max_value=1, severity=CRITICAL
+                ),
+            ],
+            daily=False,
+        ),
+        _mart("dim_healthier_swaps", [*_key("store_id", "gtin", "swap_gtin"), *_store_product()], daily=False),
+        _mart(
+            "fct_basket_health_weekly",
+            [
+                *_key("store_id", "week_start_date"),
+                _in_dimension("store_id", "dim_stores"),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="healthy_units_share", min_value=0, max_value=1, severity=CRITICAL
+                ),
+            ],
+            daily=False,
+        ),
+        _mart("fct_nutrition_rejections", [*_key("gtin"), *_not_null("rejection_reason", "source_blob")], daily=False),
         _mart("dim_producers", _key("producer_id"), daily=False),
         _mart("dim_locations", _key("location_id"), daily=False),
         _mart(

@@ -56,6 +56,10 @@ PUBLIC_MARTS: tuple[Mart, ...] = (
     Mart("fct_lot_events", "traceability", "event_date"),
     Mart("fct_lot_links", "traceability", "link_date"),
     Mart("fct_rejected_rows", "stock", "ingest_date"),
+    Mart("dim_product_origins", "stock"),
+    Mart("dim_healthier_swaps", "stock"),
+    Mart("fct_basket_health_weekly", "stock"),  # weekly, small: exported whole
+    Mart("fct_nutrition_rejections", "stock"),
 )
 
 

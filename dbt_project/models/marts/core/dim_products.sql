@@ -1,33 +1,17 @@
-{#- One row per product (GTIN): its attributes in the latest catalog snapshot that lists it, and the
-    first and last snapshot dates it appeared in. Nutrition facts are per 100 g/ml as staging gives
-    them (null when absent); the Nutri-Score is not computed here. -#}
+{#- One row per product (GTIN): its attributes in the latest catalog snapshot that lists it, the
+    first and last snapshot dates it appeared in, its nutrition facts per 100 g/ml as staging gives
+    them, and its Nutri-Score with every component's points (int_products_nutriscored). -#}
 with
 
 products as (
 
-    select * from {{ ref('stg_retail__products') }}
+    select * from {{ ref('int_products_deduplicated') }}
 
 ),
 
-snapshots_ranked as (
+nutriscores as (
 
-    select
-        *,
-        row_number() over (
-            partition by gtin
-            order by snapshot_date desc, source_blob desc, source_row desc
-        ) as snapshot_rank,
-        min(snapshot_date) over (partition by gtin) as first_seen_date,
-        max(snapshot_date) over (partition by gtin) as last_seen_date
-
-    from products
-
-),
-
-latest_snapshot as (
-
-    select * from snapshots_ranked
-    where snapshot_rank = 1
+    select * from {{ ref('int_products_nutriscored') }}
 
 ),
 
@@ -35,7 +19,7 @@ final as (
 
     select
         -- ids
-        cast(gtin as varchar) as gtin,
+        cast(products.gtin as varchar) as gtin,
         cast(producer_id as varchar) as producer_id,
 
         -- strings
@@ -46,6 +30,10 @@ final as (
         cast(origin_country as varchar) as origin_country,
         cast(net_content_unit as varchar) as net_content_unit,
         cast(nutriments_json as varchar) as nutriments_json,
+        cast(nutriscores.nutriscore_grade as varchar) as nutriscore_grade,
+        cast(nutriscores.nutriscore_scale as varchar) as nutriscore_scale,
+        cast(nutriscores.missing_fields as varchar) as nutriscore_missing_fields,
+        cast(nutriscores.nutrition_problem as varchar) as nutrition_problem,
 
         -- numerics
         cast(net_content as numeric(18, 4)) as net_content,
@@ -64,6 +52,13 @@ final as (
         cast(salt_100g as float8) as salt_100g,
         cast(sodium_100g as float8) as sodium_100g,
         cast(fruits_vegetables_legumes_pct as float8) as fruits_vegetables_legumes_pct,
+        cast(nutriscores.nutriscore_score as integer) as nutriscore_score,
+        cast(nutriscores.negative_points as integer) as nutriscore_negative_points,
+        cast(nutriscores.positive_points as integer) as nutriscore_positive_points,
+        {%- for component in ['energy', 'energy_from_saturated_fat', 'sugars', 'saturated_fat', 'saturated_fat_ratio',
+                              'salt', 'non_nutritive_sweeteners', 'proteins', 'fiber', 'fruits_vegetables_legumes'] %}
+        cast(nutriscores.{{ component }}_points as integer) as nutriscore_{{ component }}_points,
+        {%- endfor %}
 
         -- booleans
         cast(is_own_brand as boolean) as is_own_brand,
@@ -74,12 +69,14 @@ final as (
         cast(is_red_meat as boolean) as is_red_meat,
         cast(is_fat_oil_nuts_seeds as boolean) as is_fat_oil_nuts_seeds,
         cast(has_non_nutritive_sweeteners as boolean) as has_non_nutritive_sweeteners,
+        cast(nutriscores.is_protein_counted as boolean) as is_nutriscore_protein_counted,
 
         -- dates
         cast(first_seen_date as date) as first_seen_date,
         cast(last_seen_date as date) as last_seen_date
 
-    from latest_snapshot
+    from products
+    left join nutriscores on nutriscores.gtin = products.gtin
 
 )
 

@@ -22,6 +22,7 @@ renamed as (
         origin_country,
         net_content_unit,
         nutriments_json,
+        nutrition_problem,
 
         -- numerics
         net_content,

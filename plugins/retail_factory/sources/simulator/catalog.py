@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -316,3 +317,22 @@ def nutriments(profile: str, rng: np.random.Generator) -> dict[str, float | None
     if rng.random() < 0.1:
         facts["fruits-vegetables-legumes-estimate-from-ingredients_100g"] = None
     return facts
+
+
+NUTRITION_ERROR_SHARE = 0.01  # of the food products: a supplier's typo in the declared facts
+
+
+def with_supplier_errors(products: pd.DataFrame) -> pd.DataFrame:
+    """The catalog with a few products whose declared sugars exceed their carbohydrates, the kind
+    of typo suppliers' data carries; the truth names them (``nutrition_error``). Drawn from a
+    stream of its own, so the rest of the world is drawn as before."""
+    rng = np.random.default_rng(len(products))
+    out = products.assign(nutrition_error=None)
+    food = out.index[out["nutriments"].notna() & ~out["is_water"]]
+    count = max(1, round(len(food) * NUTRITION_ERROR_SHARE)) if len(food) >= 20 else 0
+    for index in rng.choice(food, count, replace=False) if count else ():
+        facts = dict(out.at[index, "nutriments"])
+        facts["sugars_100g"] = round((facts["carbohydrates_100g"] or 0) + float(rng.uniform(5, 20)), 1)
+        out.at[index, "nutriments"] = facts
+        out.at[index, "nutrition_error"] = "sugars_100g above carbohydrates_100g"
+    return out

@@ -11,7 +11,7 @@ import pandas as pd
 
 from retail_factory import gs1
 from retail_factory.sources.simulator.calendar import WEEKDAYS
-from retail_factory.sources.simulator.catalog import CATEGORIES, nutriments
+from retail_factory.sources.simulator.catalog import CATEGORIES, nutriments, with_supplier_errors
 
 PREFIX_LENGTH = 7  # every simulated GS1 company prefix has 7 digits
 OWN_BRAND = "Terres d'Ici"
@@ -439,6 +439,7 @@ def build_world(n_stores: int, n_products: int, rng: np.random.Generator) -> Wor
     materials = build_materials(producers, keys)
     products = build_products(n_products, producers, chain_prefix, keys, rng)
     series_store, series_product, series_rate = build_series(stores, products, rng)
+    products = with_supplier_errors(products)
     return World(
         chain_prefix,
         chain_gln,

@@ -1,5 +1,7 @@
 {#- Every raw product snapshot row, typed, with the reason it is rejected (null when it is good).
-    Nutrition facts come out of the `nutriments` JSON object (Open Food Facts names) as doubles. -#}
+    Nutrition facts come out of the `nutriments` JSON object (Open Food Facts names) as doubles;
+    facts that cannot be right (not a number, negative, above 100 g in 100 g, a part above its
+    whole) are named in `nutrition_problem` and leave the row good. -#}
 {%- set nutriments = [
     ('energy-kj_100g', 'energy_kj_100g'),
     ('energy-kcal_100g', 'energy_kcal_100g'),
@@ -13,6 +15,10 @@
     ('sodium_100g', 'sodium_100g'),
     ('fruits-vegetables-legumes-estimate-from-ingredients_100g', 'fruits_vegetables_legumes_pct'),
 ] -%}
+{%- set grams = ['fat_100g', 'saturated-fat_100g', 'carbohydrates_100g', 'sugars_100g', 'fiber_100g',
+                 'proteins_100g', 'salt_100g', 'sodium_100g'] -%}
+{%- set share = 'fruits-vegetables-legumes-estimate-from-ingredients_100g' -%}
+{%- set parts_of = [('saturated-fat_100g', 'fat_100g'), ('sugars_100g', 'carbohydrates_100g')] -%}
 {%- set flags = ['is_own_brand', 'is_fresh', 'is_beverage', 'is_water', 'is_cheese', 'is_red_meat',
                  'is_fat_oil_nuts_seeds', 'has_non_nutritive_sweeteners'] -%}
 {%- set required = ['name', 'brand', 'is_own_brand', 'category', 'subcategory', 'origin_country', 'net_content',
@@ -68,17 +74,39 @@ checked as (
             when {{ parse_boolean(flag) }} is null
                 then {{ reject_reason('bad_value', flag, 'is not true or false') }}
             {%- endfor %}
+        end as row_problem,
+        -- Nutrition facts that cannot be right reject the facts, not the product: it stays in the
+        -- catalog with Nutri-Score "unknown" (int_products_nutriscored, fct_nutrition_rejections).
+        case
             when nutriments is not null
                 and not {{ is_json_kind('nutriments', 'object') }}
                 and not {{ is_json_kind('nutriments', 'null') }}
                 then {{ reject_reason('bad_value', 'nutriments', 'is not a JSON object') }}
             {%- for member, _ in nutriments %}
             when {{ json_text('nutriments', member) }} is not null
-                and not coalesce({{ to_json_double(json_text('nutriments', member)) }} >= 0, false)
-                then {{ reject_reason('bad_value', json_text('nutriments', member), 'is not a number from 0',
+                and {{ to_json_double(json_text('nutriments', member)) }} is null
+                then {{ reject_reason('bad_value', json_text('nutriments', member), 'is not a number',
                                       field='nutriments.' ~ member) }}
+            when {{ to_json_double(json_text('nutriments', member)) }} < 0
+                then {{ reject_reason('negative_value', json_text('nutriments', member),
+                                      'is negative: a content per 100 g cannot be', field='nutriments.' ~ member) }}
             {%- endfor %}
-        end as row_problem
+            {%- for member in grams %}
+            when {{ to_json_double(json_text('nutriments', member)) }} > 100
+                then {{ reject_reason('too_high', json_text('nutriments', member),
+                                      'is more than 100 g in 100 g', field='nutriments.' ~ member) }}
+            {%- endfor %}
+            when {{ to_json_double(json_text('nutriments', share)) }} > 100
+                then {{ reject_reason('too_high', json_text('nutriments', share), 'is a share above 100 %',
+                                      field='nutriments.' ~ share) }}
+            {%- for part, whole in parts_of %}
+            when {{ to_json_double(json_text('nutriments', part)) }}
+                > {{ to_json_double(json_text('nutriments', whole)) }}
+                then 'inconsistent: nutriments.{{ part }} "' || {{ json_text('nutriments', part) }}
+                    || '" is more than nutriments.{{ whole }} "' || {{ json_text('nutriments', whole) }}
+                    || '" (a part cannot exceed its whole)'
+            {%- endfor %}
+        end as nutrition_problem
 
     from source
 
@@ -124,7 +152,8 @@ typed as (
         _source_row as source_row,
         {{ row_key(['gtin', 'snapshot_date']) }} as row_key,
 
-        row_problem
+        row_problem,
+        nutrition_problem
 
     from checked
 
@@ -170,6 +199,7 @@ final as (
         source_blob,
         source_row,
         row_key,
+        nutrition_problem,
         case
             when row_problem is not null then row_problem
             when copy_number > 1
