@@ -39,6 +39,12 @@
     {%- set lookback = var('lookback_days', 3) | int -%}
     {%- if var('run_date', none) -%}
         {{ dbt.dateadd('day', -lookback, "cast('" ~ var('run_date') ~ "' as date)") }}
+    {%- elif (this | string).startswith('__dbt__cte__') -%}
+        {#- a unit test: `this` is a fixture (no pre-hook runs), read it in the query -#}
+        (
+            select {{ dbt.dateadd('day', -lookback, 'coalesce(max(' ~ this_column ~ "), cast('1900-01-01' as date))") }}
+            from {{ this }}
+        )
     {%- else -%}
         {{ dbt.dateadd('day', -lookback, "cast('" ~ newest_ingest_date(this_column) ~ "' as date)") }}
     {%- endif -%}

@@ -124,3 +124,9 @@ def test_no_hard_coded_relation_names(manifest) -> None:
     pattern = re.compile(r"\b(from|join)\s+(raw|staging|intermediate|marts)\.", re.IGNORECASE)
     hard_coded = [m["name"] for m in models(manifest) if pattern.search(m["raw_code"])]
     assert not hard_coded, f"models naming relations instead of ref()/source(): {hard_coded}"
+
+
+def test_unit_test_names_fit_postgresql_identifiers(manifest) -> None:
+    # dbt names a relation after each unit test; PostgreSQL cuts identifiers at 63 characters
+    long_names = [t["name"] for t in manifest.get("unit_tests", {}).values() if len(t["name"]) > 63]
+    assert not long_names, f"unit tests whose names exceed 63 characters: {long_names}"

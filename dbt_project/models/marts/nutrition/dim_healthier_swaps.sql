@@ -1,10 +1,9 @@
 {#- Healthier swaps: for each product graded D or E that a store sells, the better-graded products
     of the same category that the same store sells, best first: same subcategory first (a yoghurt
     for a yoghurt), then the best grade, then the closest price. "Sells" means sold in the four
-    weeks up to the run date (var run_date, else the newest sales date). Prices are the catalog's
+    weeks up to the newest sales date the warehouse holds. Prices are the catalog's
     regular prices; the price per kg or litre compares packs of different sizes. The best
     `healthier_swaps_per_product` (var, default 5) alternatives are kept per store and product. -#}
-{%- set as_of = "cast('" ~ var('run_date') ~ "' as date)" if var('run_date', none) else none %}
 with
 
 products as (
@@ -19,13 +18,10 @@ sales as (
 
 ),
 
+-- the newest sales date held, not the run's date: re-running an older date rebuilds the same table
 as_of_date as (
 
-    {%- if as_of %}
-    select {{ as_of }} as as_of_date
-    {%- else %}
     select max(sold_date) as as_of_date from sales
-    {%- endif %}
 
 ),
 

@@ -80,11 +80,16 @@ trends as (
         healthy_units_share - lag(healthy_units_share, 4) over (
             partition by store_id order by week_start_date
         ) as healthy_units_share_change_4w,
-        regr_slope(healthy_units_share, week_number) over (
-            partition by store_id order by week_start_date rows between 7 preceding and current row
-        ) as healthy_units_share_trend_8w
+        -- a slope needs two weeks (with one, DuckDB says NaN and PostgreSQL null)
+        case
+            when count(healthy_units_share) over last_eight_weeks >= 2
+                then regr_slope(healthy_units_share, week_number) over last_eight_weeks
+        end as healthy_units_share_trend_8w
 
     from shares
+    window last_eight_weeks as (
+        partition by store_id order by week_start_date rows between 7 preceding and current row
+    )
 
 ),
 
