@@ -27,10 +27,9 @@ from retail_factory.traceability.genealogy import build_genealogy
 from retail_factory.traceability.identifiers import lot_key as key
 from retail_factory.traceability.trace import trace_lot
 from retail_factory.warehouse.connections import get_warehouse
-from retail_factory.warehouse.dbt import run_dbt
 from retail_factory.warehouse.loader import RawLoader
 
-from tests.integration.warehouse_helpers import empty_containers, environment
+from tests.integration.warehouse_helpers import empty_containers, environment, run_models
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 DAY1, DAY2 = dt.date(2025, 3, 3), dt.date(2025, 3, 4)
@@ -176,9 +175,8 @@ def scenario(azurite, tmp_path_factory: pytest.TempPathFactory):
             )
             landed.append(landing.counts())
             RawLoader(service, get_warehouse()).load_day(day, DOMAINS)
-            variables = json.dumps({"run_date": day.isoformat()})
             selection = "+fct_lot_links +fct_lot_events +fct_receipts +fct_inventory_daily +dim_products +dim_locations"
-            run_dbt(["run", "--vars", variables, "--select", *selection.split()])
+            run_models(day, "--select", *selection.split())  # seeds too (dim_products reads one)
         build_genealogy()
         yield landed
 
