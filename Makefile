@@ -19,10 +19,12 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help install demo test lint docs clean
+.PHONY: help install up down demo test lint docs clean
 
 help:
-	@echo "make demo   install, start Azurite, simulate a chain, land it through Airflow, print a summary"
+	@echo "make up     install, start Azurite and Airflow (UI, scheduler) on 127.0.0.1, DAGs unpaused"
+	@echo "make down   stop what make up (or make demo) started"
+	@echo "make demo   install, simulate a chain, start the stack, run the chain on the scheduler, print a summary"
 	@echo "make test   install and run the whole test suite (starts and stops its own services)"
 	@echo "make lint   ruff over the code"
 	@echo "make docs   regenerate docs/contracts.md from the contracts in code"
@@ -44,11 +46,21 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.synced node_modules/.installed
 
+up: install
+	$(BIN)/retail-factory up
+
+down:
+	@if [ -x $(BIN)/retail-factory ]; then $(BIN)/retail-factory down; else echo "nothing installed, nothing to stop"; fi
+
 demo: install
 	$(BIN)/retail-factory demo
 
+# Two workers, one test file each at a time (module fixtures stay in one process): the suite is
+# mostly single-threaded dbt, Airflow and GX work, so two cores run two files side by side.
+TEST_WORKERS ?= 2
+
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .
@@ -58,4 +70,4 @@ docs: install
 	$(BIN)/retail-factory contracts --markdown > docs/contracts.md
 
 clean:
-	rm -rf $(VENV) $(TOOLS) node_modules .airflow .demo
+	rm -rf $(VENV) $(TOOLS) node_modules .airflow .demo .stack

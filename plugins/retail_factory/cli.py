@@ -89,6 +89,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_up(args: argparse.Namespace) -> int:
+    from retail_factory.stack import Stack
+
+    stack = Stack()
+    print(f"Starting Azurite and Airflow (state in {stack.state_dir}, Airflow's log in {stack.log_file}) …", flush=True)
+    stack.up()
+    print(f"Airflow is up on {stack.url}; the factory's DAGs are unpaused.")
+    print(f"    log in as admin; the password is in {stack.password_file}")
+    print(f"    Blob Storage (Azurite): http://127.0.0.1:{stack.azurite_port}/devstoreaccount1")
+    print("    pages: Stockout board, Trace, Data quality (the UI's Plugins menu). `make down` stops everything.")
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    from retail_factory.stack import Stack
+
+    stack = Stack()
+    stopped = stack.down()
+    print(f"Stopped {', '.join(stopped)}." if stopped else f"Nothing was running (no pid file in {stack.state_dir}).")
+    return 0
+
+
 def cmd_load(args: argparse.Namespace) -> int:
     """Load landed raw blobs of a date range into the warehouse's raw tables (no dbt)."""
     from retail_factory.config import DOMAINS
@@ -345,7 +367,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dags", help="comma-separated DAG ids (default: the whole factory, in order)")
     run.set_defaults(func=cmd_run)
 
-    demo = commands.add_parser("demo", help="Azurite + simulate + run + summary (what `make demo` does)")
+    up = commands.add_parser("up", help="start Azurite and Airflow (scheduler, UI) on 127.0.0.1 (`make up`)")
+    up.set_defaults(func=cmd_up)
+    down = commands.add_parser("down", help="stop what `retail-factory up` started (`make down`)")
+    down.set_defaults(func=cmd_down)
+
+    demo = commands.add_parser("demo", help="simulate, start the stack, run the chain on the scheduler (`make demo`)")
     demo.add_argument("--stores", type=_positive, default=20)
     demo.add_argument("--products", type=_positive, default=300)
     demo.add_argument("--days", type=_positive, default=120)
@@ -356,7 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--transform-days",
         type=_positive,
         default=2,
-        help="last days run through the transform DAG (dbt); earlier days are bulk-loaded (default 2)",
+        help="last days run through Airflow's scheduler, the whole chain; earlier days are landed and loaded in"
+        " bulk (default 2)",
     )
     demo.set_defaults(func=cmd_demo)
 

@@ -142,6 +142,11 @@ TELEMETRY_OFF = {
 }
 
 
+# SQLite takes one writer at a time: the scheduler, DAG processor, API server and triggerer wait
+# for it (up to a minute) rather than fail at once with "database is locked" (Python's default: 5 s).
+SQLITE_CONNECT_ARGS = {"timeout": 60}
+
+
 def airflow_environment(settings: Settings | None = None) -> dict[str, str]:
     """Environment for a local, embedded Airflow: SQLite, no examples, small parallelism."""
     s = settings or get_settings()
@@ -154,6 +159,7 @@ def airflow_environment(settings: Settings | None = None) -> dict[str, str]:
         "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "4",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": s.timezone,
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{s.airflow_home / 'airflow.db'}",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "retail_factory.config.SQLITE_CONNECT_ARGS",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",

@@ -1,21 +1,21 @@
-"""``make demo``: start Azurite, simulate a chain, run the factory over it, say what happened."""
+"""``make demo``: simulate a chain, start the stack, run its last days through the scheduler, report."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from retail_factory.config import get_settings
-from retail_factory.devstack import Azurite
 from retail_factory.landing.lander import ERROR_SUFFIX
-from retail_factory.runner import LANDING_DAGS, DagRunResult, run_factory
+from retail_factory.runner import DagRunResult
+from retail_factory.scheduled import run_dates
 from retail_factory.sources.simulator import SimulationParams, simulate
+from retail_factory.stack import AirflowApi, Stack
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class DemoParams:
     start: dt.date = dt.date(2025, 2, 3)
     seed: int = 42
     faults: float = 0.02
-    transform_days: int = 2  # the last days go through the transform DAG (dbt); earlier ones are bulk-loaded
+    transform_days: int = 2  # the last days go through the scheduler, the whole chain; earlier ones in bulk
 
 
 def _say(text: str = "") -> None:
@@ -72,7 +72,7 @@ def run_demo(params: DemoParams = DemoParams()) -> int:
         f"({params.start} → {last}), fault rate {params.faults:.0%}"
     )
 
-    _say(f"\n1/3 Simulating the chain into {out} …")
+    _say(f"\n1/5 Simulating the chain into {out} …")
     summary = simulate(
         SimulationParams(params.stores, params.products, params.days, params.start, params.seed, out, params.faults)
     )
@@ -81,60 +81,105 @@ def run_demo(params: DemoParams = DemoParams()) -> int:
         f"in {summary.seconds:.0f} s"
     )
 
-    _fresh_warehouse()
-    with Azurite(Path(tempfile.mkdtemp(prefix="retail-factory-azurite-"))) as azurite:
-        os.environ["AIRFLOW_CONN_WASB_DEFAULT"] = azurite.airflow_connection()
-        _say(
-            f"\n2/4 Azurite (Blob Storage emulator) on {azurite.blob_endpoint}; running the landing DAGs "
-            f"for each date through Airflow (dag.test, metadata in {settings.airflow_home}) …"
-        )
-        results = run_factory(out / "drop", params.start, last, LANDING_DAGS, on_result=_progress)
-        results += _transform(params, out / "drop", last)
-        _say("\n4/4 What landed, and what the warehouse holds")
-        report = _report(results, azurite.connection_string)
-        report["warehouse"] = _warehouse_report()
-        report["reports_copy"] = str(_copy_reports(azurite.connection_string, settings.demo_dir / "reports"))
+    os.environ["RETAIL_FACTORY_DROP_DIR"] = str((out / "drop").resolve())
+    stack = Stack()
+    _say(f"\n2/5 Starting the stack: Azurite on 127.0.0.1:{stack.azurite_port}, Airflow standalone (API server and")
+    _say(f"    UI, scheduler, DAG processor, triggerer) on {stack.url}; state in {stack.state_dir} …")
+    _fresh_start(stack)
+    stack.up()
+    api = AirflowApi(stack.url, stack.password_file)
+
+    first_scheduled = max(params.start, last - dt.timedelta(days=params.transform_days - 1))
+    _history(params.start, first_scheduled, out / "drop")
+    days = [first_scheduled + dt.timedelta(days=n) for n in range((last - first_scheduled).days + 1)]
+    _say(
+        f"\n4/5 {first_scheduled} → {last} through Airflow's scheduler: land_retail, land_supply and land_producer "
+        "triggered through the REST API; their raw Assets schedule transform (dbt with Cosmos, quality gates, "
+        "exports), whose curated Assets schedule trace_lots and forecast_stockouts …"
+    )
+    results = run_dates(api, days, on_result=_progress)
+    _say("\n5/5 What landed, and what the warehouse holds")
+    connection_string = stack.azurite.connection_string
+    report = _report(results, connection_string)
+    report["warehouse"] = _warehouse_report()
+    report["reports_copy"] = str(_copy_reports(connection_string, settings.demo_dir / "reports"))
+    report["airflow"] = {"url": stack.url, "runs": [_run_link(stack.url, r) for r in results if r.run_id]}
     report_path = settings.demo_dir / "landing-report.json"
     report_path.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     _print_report(report, out, report_path)
+    _print_stack(stack, results)
     return 0 if all(r.ok for r in results) else 1
 
 
-def _fresh_warehouse() -> None:
-    """Each demo starts from an empty warehouse (its Azurite is new too)."""
+def _fresh_start(stack: Stack) -> None:
+    """Each demo starts from an empty warehouse and empty containers (a running stack is reused)."""
+    from azure.storage.blob import BlobServiceClient
+
     settings = get_settings()
     if settings.warehouse == "duckdb":
         for path in (settings.duckdb_path, settings.duckdb_path.with_name(settings.duckdb_path.name + ".wal")):
             path.unlink(missing_ok=True)
+    if (stack.state_dir / "azurite.pid").exists():
+        service = BlobServiceClient.from_connection_string(stack.azurite.connection_string)
+        for container in service.list_containers():
+            service.delete_container(container.name)
 
 
-def _transform(params: DemoParams, drop: Path, last: dt.date) -> list[DagRunResult]:
-    """Bulk-load the history, then run the transform DAG (load, dbt, export) for the last days."""
+def _history(first: dt.date, first_scheduled: dt.date, drop: Path) -> None:
+    """Land and load the days before the scheduled ones in bulk: the same library code the landing
+    DAGs and ``load_raw`` run, without three DAG runs per day (an hour for the default demo here)."""
     from retail_factory.config import DOMAINS
+    from retail_factory.landing.lander import Lander
+    from retail_factory.runner import output_to
+    from retail_factory.sources.contracts import contracts_of
     from retail_factory.storage import blob_service
     from retail_factory.warehouse.connections import get_warehouse
     from retail_factory.warehouse.loader import RawLoader
 
-    first_transformed = max(params.start, last - dt.timedelta(days=params.transform_days - 1))
+    if first_scheduled <= first:
+        return
     settings = get_settings()
     where = settings.duckdb_path if settings.warehouse == "duckdb" else "PostgreSQL"
     _say(
-        f"\n3/4 Warehouse ({settings.warehouse}: {where})"
-        f": loading the raw history up to {first_transformed - dt.timedelta(days=1)} in bulk "
-        "(what `retail-factory load` does), then the transform DAG (load, dbt with Cosmos, Parquet exports) "
-        f"for {first_transformed} → {last} …"
+        f"\n3/5 History {first} → {first_scheduled - dt.timedelta(days=1)} in bulk: each day's files checked against "
+        f"their contracts and landed (raw/ or quarantine/), then loaded into the warehouse ({where}) …"
     )
-    from retail_factory.runner import output_to
-
-    loader = RawLoader(blob_service(), get_warehouse())
-    day = params.start
-    with output_to(settings.airflow_home / "logs" / "retail-factory-run.log"):  # the loader's log, not the screen
-        while day < first_transformed:
+    service = blob_service()
+    lander, loader = Lander(service, run_id="demo-history"), RawLoader(service, get_warehouse())
+    landed = quarantined = 0
+    day = first
+    with output_to(settings.airflow_home / "logs" / "retail-factory-run.log"):  # the libraries' logs, not the screen
+        while day < first_scheduled:
+            for domain in DOMAINS:
+                for contract in contracts_of(domain):
+                    counts = lander.land_entity(contract, drop, day).counts()
+                    landed += counts["landed"] + counts["already_landed"]
+                    quarantined += counts["quarantined"]
+                lander.land_unknown_entities(domain, drop, day)
             loader.load_day(day, DOMAINS)
             day += dt.timedelta(days=1)
-    return run_factory(
-        drop, first_transformed, last, ("transform", "trace_lots", "forecast_stockouts"), on_result=_progress
-    )
+    _say(f"    {landed:,} files landed, {quarantined} quarantined, every day loaded into raw.*")
+
+
+def _run_link(url: str, result: DagRunResult) -> dict[str, Any]:
+    from urllib.parse import quote
+
+    return {"dag_id": result.dag_id, "date": result.day, "state": result.state,
+            "url": f"{url}/dags/{result.dag_id}/runs/{quote(result.run_id, safe='')}"}  # fmt: skip
+
+
+def _print_stack(stack: Stack, results: list[DagRunResult]) -> None:
+    failed = [r for r in results if not r.ok]
+    _say("\nWatch it in the Airflow UI (the stack keeps running; `make down` stops it)")
+    _say(f"    Airflow                  {stack.url}  (user admin; password in {stack.password_file})")
+    _say(f"    stockout board           {stack.url}/plugin/retail-factory-stockouts")
+    _say(f"    trace a lot              {stack.url}/plugin/retail-factory-trace")
+    _say(f"    data quality             {stack.url}/plugin/retail-factory-quality")
+    _say(f"    this demo's runs         {stack.url}/dags  ({len(results)} DAG runs, {len(failed)} not successful)")
+    for result in failed:
+        where = _run_link(stack.url, result)["url"] if result.run_id else result.dag_id
+        _say(f"    NOT OK                   {where} {result.day} {result.state}: {', '.join(result.failed_tasks)}")
+    _say(f"    Airflow's own log        {stack.log_file}")
 
 
 def _copy_reports(connection_string: str, target: Path) -> Path:
@@ -294,7 +339,7 @@ def _print_report(report: dict[str, Any], out: Path, report_path: Path) -> None:
         f"    Airflow runs and logs    {airflow_home} — e.g. `.venv/bin/retail-factory airflow dags list-runs "
         "land_retail`"
     )
-    _say(f"    task output of this run  {airflow_home / 'logs' / 'retail-factory-run.log'}")
+    _say(f"    bulk history log         {airflow_home / 'logs' / 'retail-factory-run.log'}")
     query = "select * from marts.fct_shelf_availability_daily order by snapshot_date desc limit 10"
     _say(f"    the warehouse            {settings.duckdb_path}")
     _say(
@@ -323,7 +368,6 @@ def _print_report(report: dict[str, Any], out: Path, report_path: Path) -> None:
     _say(f"    dbt docs                 {settings.dbt_docs_dir / 'index.html'}")
     _say("                             (also reports/dbt-docs/index.html in Blob, and Airflow UI → dbt docs)")
     _say(
-        "    Azurite ran in a temporary folder and has been stopped (the curated Parquet exports went with it); "
-        "`retail-factory run` lands the same files "
-        "into any storage account the `wasb_default` connection points at (docs/runbook.md)."
+        "    Blob Storage             Azurite keeps running with the stack (curated/ Parquet exports, reports/);"
+        " the same DAGs land into any storage account the `wasb_default` connection points at (docs/runbook.md)."
     )

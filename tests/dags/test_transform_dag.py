@@ -17,17 +17,21 @@ from retail_factory.warehouse.dbt import ensure_manifest
 from retail_factory.warehouse.export import PUBLIC_MARTS, curated_blob
 
 from tests.conftest import SIM_START
-from tests.integration.warehouse_helpers import file_to_spoil, land
+from tests.integration.warehouse_helpers import empty_containers, environment, file_to_spoil, land
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-@pytest.fixture
-def transformed(airflow_db: Path, storage, clean_chain: Path, tmp_path: Path):
+@pytest.fixture(scope="module")
+def transformed(airflow_db: Path, azurite, clean_chain: Path, tmp_path_factory: pytest.TempPathFactory):
+    """One transform run of the clean chain's first day, read by the tests that check its outputs."""
+    folder = tmp_path_factory.mktemp("transformed")
     service = blob_service()
-    land(service, clean_chain / "drop", SIM_START)
-    dag = load_dags(("transform",))["transform"]
-    return service, run_dag(dag, SIM_START, tmp_path / "transform.log")
+    empty_containers(service)
+    with environment({"RETAIL_FACTORY_DUCKDB_PATH": str(folder / "w.duckdb")}):
+        land(service, clean_chain / "drop", SIM_START)
+        dag = load_dags(("transform",))["transform"]
+        yield service, run_dag(dag, SIM_START, folder / "transform.log")
 
 
 def test_a_transform_run_builds_exports_and_emits_the_curated_assets(transformed) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess
@@ -65,38 +64,6 @@ def test_run_refuses_a_backward_range_and_a_missing_drop(tmp_path: Path) -> None
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     bad_date = run_cli("run", "--drop", str(tmp_path), "--from", "03/03/2025", "--to", "2025-03-03")
     assert bad_date.returncode == 2 and "not a date" in bad_date.stderr
-
-
-def test_the_demo_runs_end_to_end_and_says_where_to_look(airflow_db, tmp_path: Path) -> None:
-    env = os.environ | {"RETAIL_FACTORY_DEMO_DIR": str(tmp_path / "demo")}
-    env.pop("AIRFLOW_CONN_WASB_DEFAULT", None)  # the demo starts and stops its own Azurite
-    env["RETAIL_FACTORY_DUCKDB_PATH"] = str(tmp_path / "demo" / "warehouse.duckdb")
-    demo = run_cli(
-        "demo", "--stores", "3", "--products", "30", "--days", "2", "--faults", "0.3", "--transform-days", "1", env=env
-    )
-    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
-    assert "Where to look" in demo.stdout and "land_producer" in demo.stdout and "transform" in demo.stdout
-    assert "trace_lots" in demo.stdout and "genealogy rebuilt" in demo.stdout
-    report = json.loads((tmp_path / "demo" / "landing-report.json").read_text())
-    downstream = ("transform", "trace_lots", "forecast_stockouts")
-    assert set(report["dags"]) == {"land_retail", "land_supply", "land_producer", *downstream}
-    for dag_id in downstream:
-        assert report["dags"][dag_id]["runs"] == 1 and report["dags"][dag_id]["failed_runs"] == 0
-    # Two days of history: every series takes the fallback; the report outlives the demo's Azurite.
-    assert "series forecast" in demo.stdout and "stockout forecast" in demo.stdout
-    index = tmp_path / "demo" / "reports" / "forecasts" / "2025-02-04" / "index.html"
-    assert index.is_file() and "Stockout forecast for 2025-02-04" in index.read_text()
-    assert (tmp_path / "demo" / "reports" / "dbt-docs" / "index.html").is_file()
-    assert report["warehouse"]["marts"]["fct_sales_daily"] > 0  # both days: one bulk-loaded, one transformed
-    assert "Nutri-Score of the catalog" in demo.stdout and sum(report["warehouse"]["grades"].values()) == 30
-    faults = (tmp_path / "demo" / "sim" / "truth" / "faults.jsonl").read_text().splitlines()
-    quarantined_faults = [
-        json.loads(f)
-        for f in faults
-        if json.loads(f)["expected"] == "quarantined"
-        and dt.date.fromisoformat(Path(json.loads(f)["file"]).parent.name) <= dt.date(2025, 2, 4)
-    ]
-    assert len(report["quarantined"]) >= len(quarantined_faults) > 0
 
 
 def test_contracts_command_prints_the_contracts_doc() -> None:

@@ -241,3 +241,28 @@ def test_many_series_are_scored_by_chunks_of_products_and_trained_on_a_sample(
         assert chunked.summary[key] == run.summary[key], key
     trained_on = chunked.summary["backtest_rmsse"]
     assert trained_on != run.summary["backtest_rmsse"]  # learnt from a sample of products, not all
+
+
+def test_the_stockout_board_shows_the_run_most_at_risk_first(run, module_warehouse) -> None:
+    """The UI's Stockout board (web/board.py) on the written run: stores ranked, risks, a plot each."""
+    from retail_factory.warehouse.connections import OutputTable
+    from retail_factory.web import board
+
+    module_warehouse.replace_rows(
+        {name: OutputTable(outputs.TABLES[name], rows) for name, rows in run.tables.items()}, outputs.KEY_COLUMN, AS_OF
+    )
+    risks = _table(run, "stockout_risks")
+    with module_warehouse.session(read_only=True) as query:
+        assert board.latest_run_date(query) == AS_OF
+        stores = board.stores_at_risk(query, AS_OF)
+        worst = stores[0]
+        top = board.store_risks(query, AS_OF, worst["store_id"])
+        plot = board.risk_plot(query, AS_OF, worst["store_id"], top[0]["gtin"])
+        assert board.risk_plot(query, AS_OF, worst["store_id"], "00000000000000") is None
+    at_risk = risks[risks["p_stockout"] >= outputs.AT_RISK].groupby("store_id").size()
+    expected = {store: int(at_risk.get(store, 0)) for store in risks["store_id"].unique()}
+    assert {s["store_id"]: s["at_risk"] for s in stores} == expected
+    assert [s["at_risk"] for s in stores] == sorted((s["at_risk"] for s in stores), reverse=True)
+    own = risks[risks["store_id"] == worst["store_id"]].sort_values("p_stockout", ascending=False)
+    assert [r["p_stockout"] for r in top] == pytest.approx(list(own["p_stockout"].head(len(top))))
+    assert plot is not None and plot.startswith(b"\x89PNG")

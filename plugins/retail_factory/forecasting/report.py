@@ -99,6 +99,17 @@ def write_report(as_of: dt.date, service: BlobServiceClient, warehouse: Warehous
     return folder + "index.html"
 
 
+def series_plot(query: Any, risk: Any, as_of: dt.date) -> bytes:
+    """The plot of one series (a row of ``ml.stockout_risks`` with its product name), read alone."""
+    key = [risk.store_id, risk.gtin]
+    one = " and {table}store_id = ? and {table}gtin = ?"
+    history_from = as_of - dt.timedelta(weeks=HISTORY_WEEKS)
+    forecasts = _frame(query, _FORECASTS + one.format(table=""), [as_of, *key])
+    history = _frame(query, _HISTORY + one.format(table="stock."), [history_from, as_of, *key])
+    detected = _frame(query, _DETECTED + one.format(table=""), [as_of, *key])
+    return _plot(risk, forecasts, history, detected, as_of)
+
+
 def _frame(query: Any, sql: str, params: list[Any]) -> pd.DataFrame:
     columns, rows = query(sql, params)
     return pd.DataFrame([list(row) for row in rows], columns=columns)

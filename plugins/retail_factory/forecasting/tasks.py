@@ -16,6 +16,7 @@ import pendulum
 from airflow.sdk import DAG, Param, dag, task
 from airflow.timetables.simple import PartitionedAssetTimetable
 
+from retail_factory.alerts import failure_alert
 from retail_factory.assets import CURATED_ASSETS, FORECAST_ASSET
 from retail_factory.config import WAREHOUSE_POOL, get_settings
 from retail_factory.runs import date_param
@@ -89,6 +90,7 @@ def forecast_stockouts_dag(doc_md: str | None = None) -> DAG:
         tags=["forecasting", "warehouse"],
         default_args=DEFAULT_ARGS,
         doc_md=doc_md,
+        on_failure_callback=failure_alert(),
         params={
             "date": date_param("to forecast from"),
             "retrain": Param(

@@ -14,6 +14,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, CronPartitionTimetable, dag, task
 
+from retail_factory.alerts import failure_alert
 from retail_factory.assets import RAW_ASSETS
 from retail_factory.config import get_settings
 from retail_factory.runs import date_param
@@ -78,12 +79,19 @@ def publish_task(domain: str):
     @task(task_id="publish", outlets=[asset], multiple_outputs=False)
     def publish(**context: Any) -> dict[str, Any]:
         """Emit the domain's raw Asset for the date, with what the date's partition now holds."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
         from retail_factory.landing.report import domain_state
         from retail_factory.runs import business_date
         from retail_factory.storage import blob_service
 
         day = business_date(context)
         state = domain_state(blob_service(), domain, [c.entity for c in contracts_of(domain)], day)
+        if not state["files"] and not state["quarantined"]:
+            # Nothing delivered at all (a nightly run before the sources sent anything): no event, so
+            # nothing downstream builds an empty day. The skipped publish shows it in the UI; landing
+            # the date again once the files are there emits the event.
+            raise AirflowSkipException(f"nothing delivered for {domain} on {day}: {asset.name} not emitted")
         event = context["outlet_events"][asset]
         event.extra = state
         event.add_partitions(day.isoformat())
@@ -114,6 +122,7 @@ def landing_dag(domain: str, doc_md: str | None = None) -> DAG:
         tags=["landing", domain],
         default_args=DEFAULT_ARGS,
         doc_md=doc_md,
+        on_failure_callback=failure_alert(),
         params={"date": date_param("to land")},
     )
     def landing() -> None:

@@ -12,6 +12,7 @@ import pendulum
 from airflow.sdk import DAG, Param, dag, task
 from airflow.timetables.simple import PartitionedAssetTimetable
 
+from retail_factory.alerts import failure_alert
 from retail_factory.assets import CURATED_ASSETS
 from retail_factory.config import WAREHOUSE_POOL, get_settings
 from retail_factory.runs import date_param
@@ -48,6 +49,7 @@ def trace_lots_dag(doc_md: str | None = None) -> DAG:
         tags=["traceability", "warehouse"],
         default_args=DEFAULT_ARGS,
         doc_md=doc_md,
+        on_failure_callback=failure_alert(),
         params={"date": date_param("the refresh is for")},
     )
     def trace_lots() -> None:
@@ -107,6 +109,7 @@ def recall_dag(doc_md: str | None = None) -> DAG:
         tags=["traceability", "recall"],
         default_args=DEFAULT_ARGS,
         doc_md=doc_md,
+        on_failure_callback=failure_alert(),
         params={
             "reason": Param(
                 "",

@@ -41,7 +41,7 @@ class Warehouse(Protocol):
         ...
 
     @contextmanager
-    def session(self) -> Iterator[Query]:
+    def session(self, read_only: bool = False) -> Iterator[Query]:
         """One connection for several queries (a trace asks a few, and connecting costs more)."""
         ...
 
@@ -133,9 +133,11 @@ class DuckDBWarehouse:
             return con.execute(sql, list(params)).df()
 
     @contextmanager
-    def session(self) -> Iterator[Query]:
-        # Read-write like dbt's own connection: DuckDB refuses two configurations in one process.
-        with self.connect() as con:
+    def session(self, read_only: bool = False) -> Iterator[Query]:
+        # Read-write by default, like dbt's own connection: DuckDB refuses two configurations in one
+        # process. Read-only for a process that never writes (the UI pages), so it does not lock out
+        # the writers, though it waits for none of them: a writer holding the file refuses it.
+        with self.connect(read_only=read_only) as con:
 
             def query(sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
                 cursor = con.execute(sql, list(params))
@@ -236,8 +238,10 @@ class PostgresWarehouse:
         return pd.DataFrame([list(row) for row in rows], columns=columns)
 
     @contextmanager
-    def session(self) -> Iterator[Query]:
+    def session(self, read_only: bool = False) -> Iterator[Query]:
         with self.connect() as conn, conn.cursor() as cursor:
+            if read_only:
+                conn.set_session(readonly=True)
 
             def query(sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
                 cursor.execute(sql.replace("?", "%s"), list(params))

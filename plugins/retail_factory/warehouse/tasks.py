@@ -19,6 +19,7 @@ import pendulum
 from airflow.sdk import DAG, dag, task
 from airflow.timetables.simple import PartitionedAssetTimetable
 
+from retail_factory.alerts import curated_data_deadline, failure_alert
 from retail_factory.assets import CURATED_ASSETS, RAW_ASSETS
 from retail_factory.config import DOMAINS, WAREHOUSE_POOL, get_settings
 from retail_factory.quality.tasks import curated_gate, raw_gate
@@ -149,7 +150,9 @@ def transform_dag(doc_md: str | None = None) -> DAG:
         tags=["transform", "dbt", "warehouse"],
         default_args=DEFAULT_ARGS,
         doc_md=doc_md,
+        on_failure_callback=failure_alert(),
         params={"date": date_param("to transform")},
+        deadline=curated_data_deadline(),  # curated data of D ready the next morning, or an alert
     )
     def transform() -> None:
         dbt = _dbt_group()

@@ -1,0 +1,83 @@
+"""Run business dates through the real scheduler and follow the chain to its end.
+
+For each date the three landing DAGs are triggered through the REST API v2 (``date`` parameter);
+the rest is Airflow's: their raw Assets (partition key = the date) schedule ``transform``, whose
+curated Assets schedule ``trace_lots`` and ``forecast_stockouts``. This waits until every DAG
+run of every date has finished and reads back what each did (its state, failed tasks, the
+Asset events it emitted), in the shape :mod:`retail_factory.runner` gives for ``dag.test()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from typing import Any
+
+from retail_factory.runner import LANDING_DAGS, DagRunResult
+from retail_factory.stack import AirflowApi, StackError
+
+DOWNSTREAM_DAGS = ("transform", "trace_lots", "forecast_stockouts")
+AFTER = {"transform": ("trace_lots", "forecast_stockouts")}
+FINISHED = ("success", "failed")
+
+
+def run_dates(
+    api: AirflowApi,
+    days: list[dt.date],
+    timeout: float = 3600.0,
+    on_result: Callable[[DagRunResult], None] | None = None,
+    note: str = "retail-factory demo",
+) -> list[DagRunResult]:
+    """Trigger the landing of ``days``; return every DAG run of the chain once all have finished."""
+    started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    expected: dict[tuple[str, dt.date], str | None] = {}
+    for day in days:
+        for dag_id in LANDING_DAGS:
+            expected[(dag_id, day)] = api.trigger(dag_id, {"date": day.isoformat()}, note=f"{note}: {day}")
+        for dag_id in DOWNSTREAM_DAGS:
+            expected[(dag_id, day)] = None  # created by the scheduler from the Asset events
+    results: dict[tuple[str, dt.date], DagRunResult] = {}
+    deadline = time.monotonic() + timeout
+    while len(results) < len(expected):
+        if time.monotonic() > deadline:
+            waiting = sorted(f"{dag_id} {day}" for dag_id, day in expected.keys() - results.keys())
+            raise StackError(f"the chain did not finish within {timeout:.0f} s; still waiting for {', '.join(waiting)}")
+        for dag_id in (*LANDING_DAGS, *DOWNSTREAM_DAGS):
+            for run in api.runs(dag_id, since=started):
+                key = (dag_id, _day_of(run))
+                if key not in expected or key in results or run["state"] not in FINISHED:
+                    continue
+                if expected[key] is not None and run["dag_run_id"] != expected[key]:
+                    continue
+                result = _result(api, dag_id, key[1], run)
+                results[key] = result
+                if on_result:
+                    on_result(result)
+                if not result.ok or not result.asset_events:  # nothing emitted: nothing scheduled after it
+                    _not_run_after(dag_id, key[1], results)
+        time.sleep(3)
+    return [results[key] for key in expected if key in results]
+
+
+def _day_of(run: dict[str, Any]) -> dt.date | None:
+    value = run.get("partition_key") or (run.get("conf") or {}).get("date")
+    return dt.date.fromisoformat(str(value)[:10]) if value else None
+
+
+def _result(api: AirflowApi, dag_id: str, day: dt.date, run: dict[str, Any]) -> DagRunResult:
+    run_id = run["dag_run_id"]
+    failed = [ti["task_id"] for ti in api.task_instances(dag_id, run_id)
+              if ti["state"] not in ("success", "skipped")]  # fmt: skip
+    events = api.call("GET", "/api/v2/assets/events", params={"source_dag_id": dag_id, "source_run_id": run_id})
+    asset_events = [{"asset": e["name"], "partition_key": e["partition_key"], "extra": e["extra"] or {}}
+                    for e in events["asset_events"]]  # fmt: skip
+    return DagRunResult(dag_id, day, run["state"], run_id, failed, asset_events)
+
+
+def _not_run_after(dag_id: str, day: dt.date, results: dict[tuple[str, dt.date], DagRunResult]) -> None:
+    """A run that failed or emitted no Asset schedules nothing: its downstream DAGs are not waited for."""
+    after = DOWNSTREAM_DAGS if dag_id in LANDING_DAGS else AFTER.get(dag_id, ())
+    reason = f"(not scheduled: {dag_id} of {day} emitted no Asset)"
+    for downstream in after:
+        results.setdefault((downstream, day), DagRunResult(downstream, day, "not run", "", [reason]))

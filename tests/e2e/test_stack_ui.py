@@ -1,0 +1,151 @@
+"""The factory as operations run it: `retail-factory demo` starts the real stack (Azurite, Airflow
+standalone: API server, scheduler, DAG processor, triggerer), runs a simulated day through the
+scheduler, and headless Chromium (Debian's package, driven by Playwright) checks the UI.
+
+Screenshots are saved under the test's output folder (``tmp_path/screenshots``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Without these, Chromium calls Google's services at start; this machine's network refuses them.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]  # fmt: skip
+PAGES = {"stockouts": "Stores at risk on", "trace": "Trace a lot", "quality": "Data quality on"}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module")
+def stack_demo(tmp_path_factory: pytest.TempPathFactory):
+    """The demo on a small chain, its stack left running for the browser; stopped at the end."""
+    root = tmp_path_factory.mktemp("stack-demo")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
+    env.update(
+        AIRFLOW_HOME=str(root / "airflow"),
+        RETAIL_FACTORY_DEMO_DIR=str(root / "demo"),
+        RETAIL_FACTORY_STACK_DIR=str(root / "stack"),
+        RETAIL_FACTORY_DUCKDB_PATH=str(root / "warehouse" / "retail.duckdb"),
+        RETAIL_FACTORY_DBT_TARGET_DIR=str(root / "dbt-target"),
+        RETAIL_FACTORY_AZURITE_PORT=str(_free_port()),
+        RETAIL_FACTORY_AIRFLOW_PORT=str(_free_port()),
+    )
+    command = [sys.executable, "-m", "retail_factory.cli"]
+    try:
+        demo = subprocess.run([*command, "demo", "--stores", "3", "--products", "30", "--days", "2", "--faults", "0.3",
+                               "--transform-days", "1"], env=env, capture_output=True, text=True, timeout=1500,
+                              stdin=subprocess.DEVNULL)  # fmt: skip
+        yield root, env, demo
+    finally:
+        down = subprocess.run([*command, "down"], env=env, capture_output=True, text=True, timeout=120)
+        assert down.returncode == 0, down.stderr
+        for port in ("RETAIL_FACTORY_AZURITE_PORT", "RETAIL_FACTORY_AIRFLOW_PORT"):
+            assert not _listening(int(env[port])), f"{port} still listening after `retail-factory down`"
+
+
+def test_the_demo_runs_a_day_through_the_scheduler_and_says_where_to_look(stack_demo) -> None:
+    root, env, demo = stack_demo
+    assert demo.returncode == 0, demo.stdout[-4000:] + demo.stderr[-4000:]
+    url = f"http://127.0.0.1:{env['RETAIL_FACTORY_AIRFLOW_PORT']}"
+    assert f"{url}/plugin/retail-factory-stockouts" in demo.stdout and "make down" in demo.stdout
+    assert "simple_auth_manager_passwords.json.generated" in demo.stdout
+    report = json.loads((root / "demo" / "landing-report.json").read_text())
+    runs = report["airflow"]["runs"]
+    dags = {run["dag_id"] for run in runs}
+    assert dags == {"land_retail", "land_supply", "land_producer", "transform", "trace_lots", "forecast_stockouts"}
+    assert all(run["state"] == "success" for run in runs), runs
+    assert report["quarantined"], "a 30 % fault rate quarantines files"
+    assert "Nutri-Score of the catalog" in demo.stdout and sum(report["warehouse"]["grades"].values()) == 30
+    assert report["warehouse"]["marts"]["fct_sales_daily"] > 0  # both days: one in bulk, one on the scheduler
+    day = runs[0]["date"]
+    index = root / "demo" / "reports" / "forecasts" / day / "index.html"  # copied out of Blob
+    assert index.is_file() and f"Stockout forecast for {day}" in index.read_text()
+    assert (root / "demo" / "reports" / "dbt-docs" / "index.html").is_file()
+
+
+def test_the_ui_shows_the_day_behind_airflow_login(stack_demo, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    root, env, demo = stack_demo
+    assert demo.returncode == 0, demo.stdout[-2000:]
+    url = f"http://127.0.0.1:{env['RETAIL_FACTORY_AIRFLOW_PORT']}"
+    report = json.loads((root / "demo" / "landing-report.json").read_text())
+    day = report["airflow"]["runs"][0]["date"]
+    password = json.loads((root / "airflow" / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 850})  # a laptop screen
+        page.goto(f"{url}/plugin/retail-factory-stockouts")
+        page.wait_for_url(re.compile(r".*/auth/login.*"))  # behind Airflow's own login
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{url}/plugin/retail-factory-stockouts**")
+
+        # every DAG run of the demo's day is green, as the UI's own API tells the logged-in browser
+        for run in report["airflow"]["runs"]:
+            answer = page.request.get(run["url"].replace(f"{url}/dags/", f"{url}/api/v2/dags/").replace(
+                "/runs/", "/dagRuns/"))  # fmt: skip
+            assert answer.ok and answer.json()["state"] == "success", (run, answer.text())
+        page.goto(f"{url}/dags/transform/runs")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=shots / "transform-runs.png")
+
+        for name, heading in PAGES.items():
+            page.goto(f"{url}/plugin/retail-factory-{name}")
+            frame = page.frame_locator("iframe").first
+            frame.locator("h1").first.wait_for(timeout=30_000)
+            assert heading in frame.locator("h1").first.inner_text()
+            page.screenshot(path=shots / f"{name}.png", full_page=True)
+        page.goto(f"{url}/plugin/retail-factory-stockouts")
+        board = page.frame_locator("iframe").first
+        assert day in board.locator("h1").inner_text()
+        board.locator("table a").first.click()  # the most-at-risk store's top risks, with their plots
+        board.locator("figure img").first.wait_for()
+        assert board.locator("figure img").first.evaluate("img => img.complete && img.naturalWidth > 0")
+        page.screenshot(path=shots / "store.png", full_page=True)
+
+        quality = f"{url}/retail-factory/quality"
+        page.goto(quality)  # the page alone, as the frame loads it
+        assert f"Data quality on {day}" in page.locator("h1").inner_text()
+        assert page.locator("text=raw_gate").count() and page.locator("text=curated_gate").count()
+        assert page.locator("h2:has-text('Quarantined files') + p + table tbody tr").count() >= 1
+
+        lot = report["warehouse"]["example_lot"]
+        if lot:  # a farm lot made into products that reached stores on a two-day chain
+            page.goto(f"{url}/plugin/retail-factory-trace")
+            trace = page.frame_locator("iframe").first
+            trace.locator("input[name=q]").fill(lot)
+            trace.locator("button[type=submit]").first.click()
+            trace.locator(".picture svg").wait_for()
+            assert lot in trace.locator("h2").first.inner_text()
+            page.screenshot(path=shots / "trace.png", full_page=True)
+            trace.locator("input[name=reason]").fill("e2e test: a recall opened from the Trace page")
+            trace.locator("#recall button[type=submit]").click()
+            trace.locator("#recall-result a").wait_for(timeout=30_000)
+            assert "recall run" in trace.locator("#recall-result").inner_text()
+        browser.close()
+    assert len(list(shots.glob("*.png"))) >= 5
