@@ -19,7 +19,7 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help install up down demo test lint docs clean
+.PHONY: help install browser up down demo test lint docs clean
 
 help:
 	@echo "make up     install, start Azurite and Airflow (UI, scheduler) on 127.0.0.1, DAGs unpaused"
@@ -59,7 +59,16 @@ demo: install
 # mostly single-threaded dbt, Airflow and GX work, so two cores run two files side by side.
 TEST_WORKERS ?= 2
 
-test: install
+# The end-to-end test drives Debian's Chromium with Playwright (Playwright's own browser downloads
+# are not used): installed here when missing, as root (CI); otherwise the message says how.
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" != 0 ]; then echo "the e2e test needs Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }; }
+
+test: install browser
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install

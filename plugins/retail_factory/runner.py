@@ -107,13 +107,23 @@ def _asset_events(run_id: str, dag_id: str) -> list[dict[str, Any]]:
     return [{"asset": name, "partition_key": key, "extra": extra} for name, key, extra in rows]
 
 
-def run_dag(dag: Any, day: dt.date, log_path: Path, conf: dict[str, Any] | None = None) -> DagRunResult:
-    """One run of ``dag`` for ``day`` through ``dag.test()``; ``conf`` sets its params (a triggered run)."""
+def run_dag(
+    dag: Any, day: dt.date, log_path: Path, conf: dict[str, Any] | None = None, mark_success: str | None = None
+) -> DagRunResult:
+    """One run of ``dag`` for ``day`` through ``dag.test()``; ``conf`` sets its params (a triggered run);
+    tasks whose id matches the ``mark_success`` pattern are marked successful without running."""
     import pendulum
 
     logical_date = pendulum.datetime(day.year, day.month, day.day, tz=get_settings().timezone)
-    with output_to(log_path):
-        dag_run = dag.test(logical_date=logical_date, run_conf=conf)
+    # Deadline alerts are the scheduler's business, and Airflow 3.3.2's dag.test() cannot finish a
+    # successful run of a DAG that has one (it looks the alerts up by their serialized form instead
+    # of their ids): a run here goes without (transform's deadline: alerts.py, tested on a scheduler).
+    deadline, dag.deadline = dag.deadline, None
+    try:
+        with output_to(log_path):
+            dag_run = dag.test(logical_date=logical_date, run_conf=conf, mark_success_pattern=mark_success)
+    finally:
+        dag.deadline = deadline
     failed = [ti.task_id for ti in dag_run.get_task_instances() if ti.state not in ("success", "skipped")]
     return DagRunResult(
         dag.dag_id, day, str(dag_run.state), dag_run.run_id, failed, _asset_events(dag_run.run_id, dag.dag_id)

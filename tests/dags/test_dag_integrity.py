@@ -129,6 +129,8 @@ def test_transform_shows_a_task_per_dbt_model_and_its_tests_and_serialises_wareh
     writers = [t for t in dag.tasks if t.task_id in ("load_raw", "export_marts", "publish_docs")]
     writers.append(dag.get_task("dbt.dbt_producer_watcher"))
     assert all(t.pool == "warehouse" for t in writers)
+    watchers = [t for t in dag.tasks if type(t).__name__ in ("DbtRunWatcherOperator", "DbtTestWatcherOperator")]
+    assert watchers and all(t.pool == "default_pool" for t in watchers)  # they read XCom, side by side
     assert dag.get_task("load_raw").downstream_task_ids  # load → dbt → export
 
 

@@ -124,8 +124,10 @@ def test_the_ui_shows_the_day_behind_airflow_login(stack_demo, tmp_path: Path) -
         board = page.frame_locator("iframe").first
         assert day in board.locator("h1").inner_text()
         board.locator("table a").first.click()  # the most-at-risk store's top risks, with their plots
-        board.locator("figure img").first.wait_for()
-        assert board.locator("figure img").first.evaluate("img => img.complete && img.naturalWidth > 0")
+        plot = board.locator("figure img").first
+        plot.scroll_into_view_if_needed()  # the plots load lazily, as the page is scrolled
+        loaded = "i => i.complete ? i.naturalWidth : new Promise(done => i.onload = () => done(i.naturalWidth))"
+        assert plot.evaluate(loaded) > 0
         page.screenshot(path=shots / "store.png", full_page=True)
 
         quality = f"{url}/retail-factory/quality"

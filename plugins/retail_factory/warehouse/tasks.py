@@ -131,6 +131,10 @@ def _watch_after_build(group: Any) -> None:
     for node in tasks:
         if node is producer or node.task_id.endswith(PRODUCER_WATCHER_DONE_TASK_ID):
             continue
+        # A watcher reads the producer's XCom, not the warehouse: out of the one-slot pool, the
+        # hundred of them run side by side under a scheduler. One cleared by hand runs its model
+        # itself; should a writer hold the DuckDB file then, it fails on the lock and retries.
+        node.pool = "default_pool"
         if not node.upstream_task_ids:
             producer >> node
             node.trigger_rule = "all_done"
