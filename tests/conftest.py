@@ -22,9 +22,11 @@ os.environ["RETAIL_FACTORY_DUCKDB_PATH"] = str(_AIRFLOW_HOME / "warehouse" / "re
 os.environ["RETAIL_FACTORY_DBT_TARGET_DIR"] = str(_AIRFLOW_HOME / "dbt-target")
 os.environ["RETAIL_FACTORY_WAREHOUSE"] = "duckdb"
 
-from retail_factory.config import apply_airflow_environment  # noqa: E402
+from retail_factory.config import airflow_environment  # noqa: E402
 
-apply_airflow_environment()
+# Set, not defaulted: pytest-xdist's workers inherit the controlling process's environment, and
+# each worker's session must have its own Airflow home, metadata database and docs folder.
+os.environ.update(airflow_environment())
 
 SIM_START = dt.date(2025, 3, 3)
 

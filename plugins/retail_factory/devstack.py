@@ -31,7 +31,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _listening(port: int) -> bool:
+def listening(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.2)
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -100,7 +100,7 @@ class Azurite:
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
-        while not _listening(self.port):
+        while not listening(self.port):
             if self.process.poll() is not None:
                 raise RuntimeError(f"Azurite exited at start; see {self.location / 'azurite.log'}")
             if time.monotonic() > deadline:
@@ -122,7 +122,7 @@ class Azurite:
                 self.process.wait(timeout=10)
         self.process = None
         deadline = time.monotonic() + 10
-        while _listening(self.port) and time.monotonic() < deadline:
+        while listening(self.port) and time.monotonic() < deadline:
             time.sleep(0.1)
 
     def __enter__(self) -> Azurite:

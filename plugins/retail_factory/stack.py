@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from retail_factory.config import ENV_PREFIX, airflow_environment, get_settings
-from retail_factory.devstack import Azurite, _listening
+from retail_factory.devstack import Azurite, listening
 
 FACTORY_DAG_IDS = ("land_retail", "land_supply", "land_producer", "transform", "trace_lots", "forecast_stockouts",
                    "recall")  # fmt: skip
@@ -112,7 +112,7 @@ class Stack:
         home = prepare_airflow()  # metadata DB migrated, the warehouse pool, the dbt manifest Cosmos renders from
         _write_ahead_log(home / "airflow.db")
         if not self._running("airflow"):
-            if _listening(self.airflow_port):
+            if listening(self.airflow_port):
                 raise StackError(f"port {self.airflow_port} is taken by another program: set {ENV_PREFIX}AIRFLOW_PORT")
             log = self.log_file.open("ab")
             process = subprocess.Popen(
@@ -130,7 +130,7 @@ class Stack:
     def _start_azurite(self) -> None:
         if self._running("azurite"):
             return
-        if _listening(self.azurite_port):
+        if listening(self.azurite_port):
             raise StackError(f"port {self.azurite_port} is taken by another program: set {ENV_PREFIX}AZURITE_PORT")
         azurite = self.azurite.start()
         assert azurite.process is not None
@@ -202,7 +202,8 @@ class AirflowApi:
         self.url = url.rstrip("/")
         self.password_file = password_file
         self.username = username
-        self.http = httpx.Client(base_url=self.url, timeout=30.0)
+        # Generous: on a loaded laptop the API server shares two cores with the tasks it serves.
+        self.http = httpx.Client(base_url=self.url, timeout=120.0)
         self._token: str | None = None
 
     def token(self) -> str:
@@ -215,9 +216,18 @@ class AirflowApi:
         return self._token
 
     def call(self, method: str, path: str, attempts: int = 3, **kwargs: Any) -> Any:
+        import httpx
+
         for attempt in range(attempts):
-            response = self.http.request(method, path, headers={"Authorization": f"Bearer {self.token()}"}, **kwargs)
-            # SQLite's one writer can still time a request out under load: the same call again is safe.
+            # SQLite's one writer can still fail or stall a request under load: calling again is safe
+            # for these calls (a failed write was rolled back; reads and unpausing repeat harmlessly).
+            try:
+                response = self.http.request(method, path, headers={"Authorization": f"Bearer {self.token()}"},
+                                             **kwargs)  # fmt: skip
+            except httpx.TimeoutException:
+                if attempt == attempts - 1 or method == "POST":  # a trigger that timed out may have happened
+                    raise
+                continue
             if not (response.status_code == 500 and "Database error" in response.text) or attempt == attempts - 1:
                 break
             time.sleep(2)

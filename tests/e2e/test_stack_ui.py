@@ -7,16 +7,18 @@ Screenshots are saved under the test's output folder (``tmp_path/screenshots``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
-import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from retail_factory.devstack import free_port, listening
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -24,17 +26,6 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]  # fmt: skip
 PAGES = {"stockouts": "Stores at risk on", "trace": "Trace a lot", "quality": "Data quality on"}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _listening(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +39,8 @@ def stack_demo(tmp_path_factory: pytest.TempPathFactory):
         RETAIL_FACTORY_STACK_DIR=str(root / "stack"),
         RETAIL_FACTORY_DUCKDB_PATH=str(root / "warehouse" / "retail.duckdb"),
         RETAIL_FACTORY_DBT_TARGET_DIR=str(root / "dbt-target"),
-        RETAIL_FACTORY_AZURITE_PORT=str(_free_port()),
-        RETAIL_FACTORY_AIRFLOW_PORT=str(_free_port()),
+        RETAIL_FACTORY_AZURITE_PORT=str(free_port()),
+        RETAIL_FACTORY_AIRFLOW_PORT=str(free_port()),
     )
     command = [sys.executable, "-m", "retail_factory.cli"]
     try:
@@ -61,7 +52,7 @@ def stack_demo(tmp_path_factory: pytest.TempPathFactory):
         down = subprocess.run([*command, "down"], env=env, capture_output=True, text=True, timeout=120)
         assert down.returncode == 0, down.stderr
         for port in ("RETAIL_FACTORY_AZURITE_PORT", "RETAIL_FACTORY_AIRFLOW_PORT"):
-            assert not _listening(int(env[port])), f"{port} still listening after `retail-factory down`"
+            assert not listening(int(env[port])), f"{port} still listening after `retail-factory down`"
 
 
 def test_the_demo_runs_a_day_through_the_scheduler_and_says_where_to_look(stack_demo) -> None:
@@ -82,6 +73,11 @@ def test_the_demo_runs_a_day_through_the_scheduler_and_says_where_to_look(stack_
     index = root / "demo" / "reports" / "forecasts" / day / "index.html"  # copied out of Blob
     assert index.is_file() and f"Stockout forecast for {day}" in index.read_text()
     assert (root / "demo" / "reports" / "dbt-docs" / "index.html").is_file()
+    # The DAG processor stored transform's deadline alert with the factory's own reference (the
+    # scheduler then evaluates it for each run, and drops it once the run has succeeded).
+    with contextlib.closing(sqlite3.connect(root / "airflow" / "airflow.db")) as metadata:
+        references = [row[0] for row in metadata.execute("select reference from deadline_alert")]
+    assert any("CuratedDataDue" in str(reference) for reference in references), references
 
 
 def test_the_ui_shows_the_day_behind_airflow_login(stack_demo, tmp_path: Path) -> None:

@@ -71,10 +71,8 @@ def gate_results(service: BlobServiceClient, date: str) -> list[GateDay]:
 def quarantined_files(service: BlobServiceClient, limit: int = QUARANTINE_SHOWN) -> list[dict[str, Any]]:
     """Rejected files, newest ingest date first, each with the reason its ``.error.json`` gives."""
     container = service.get_container_client(get_settings().quarantine_container)
-    names = [item.name for item in container.list_blobs() if item.name.endswith(ERROR_SUFFIX)]
-    names.sort(key=lambda name: (_ingest_date(name), name), reverse=True)
     files = []
-    for name in names[:limit]:
+    for name in _newest(container, ERROR_SUFFIX, limit):
         error = json.loads(container.get_blob_client(name).download_blob().readall())
         files.append({"blob": name.removesuffix(ERROR_SUFFIX), "error_blob": name, **error})
     return files
@@ -83,10 +81,8 @@ def quarantined_files(service: BlobServiceClient, limit: int = QUARANTINE_SHOWN)
 def files_with_rejected_rows(service: BlobServiceClient, limit: int = QUARANTINE_SHOWN) -> list[dict[str, Any]]:
     """Landed files that had rows rejected by their contract: the rows' count and the first reasons."""
     container = service.get_container_client(get_settings().quarantine_container)
-    names = [item.name for item in container.list_blobs() if item.name.endswith(REJECTED_ROWS_SUFFIX)]
-    names.sort(key=lambda name: (_ingest_date(name), name), reverse=True)
     files = []
-    for name in names[:limit]:
+    for name in _newest(container, REJECTED_ROWS_SUFFIX, limit):
         lines = container.get_blob_client(name).download_blob().readall().decode("utf-8").splitlines()
         rows = [json.loads(line) for line in lines if line.strip()]
         files.append({"blob": name, "rows": len(rows), "sample": rows[:5], "file": rows[0].get("file") if rows else ""})
@@ -104,6 +100,12 @@ def rejected_rows(query: Query) -> list[dict[str, Any]]:
         " order by ingest_date desc, rows_rejected desc, source_table"
     )
     return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def _newest(container: Any, suffix: str, limit: int) -> list[str]:
+    """The names ending in ``suffix``, newest ingest date first."""
+    names = [item.name for item in container.list_blobs() if item.name.endswith(suffix)]
+    return sorted(names, key=lambda name: (_ingest_date(name), name), reverse=True)[:limit]
 
 
 def _ingest_date(blob_name: str) -> str:
