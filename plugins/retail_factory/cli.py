@@ -94,7 +94,10 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     stack = Stack()
     print(f"Starting Azurite and Airflow (state in {stack.state_dir}, Airflow's log in {stack.log_file}) …", flush=True)
-    stack.up()
+    from retail_factory.runner import output_to
+
+    with output_to(stack.state_dir / "up.log"):  # Airflow's start-up chatter; errors are raised after
+        stack.up()
     print(f"Airflow is up on {stack.url}; the factory's DAGs are unpaused.")
     print(f"    log in as admin; the password is in {stack.password_file}")
     print(f"    Blob Storage (Azurite): http://127.0.0.1:{stack.azurite_port}/devstoreaccount1")

@@ -86,7 +86,10 @@ def run_demo(params: DemoParams = DemoParams()) -> int:
     _say(f"\n2/5 Starting the stack: Azurite on 127.0.0.1:{stack.azurite_port}, Airflow standalone (API server and")
     _say(f"    UI, scheduler, DAG processor, triggerer) on {stack.url}; state in {stack.state_dir} …")
     _fresh_start(stack)
-    stack.up()
+    from retail_factory.runner import output_to
+
+    with output_to(settings.airflow_home / "logs" / "retail-factory-run.log"):  # Airflow's start-up chatter
+        stack.up()
     api = AirflowApi(stack.url, stack.password_file)
 
     first_scheduled = max(params.start, last - dt.timedelta(days=params.transform_days - 1))
