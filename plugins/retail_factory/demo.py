@@ -85,12 +85,13 @@ def run_demo(params: DemoParams = DemoParams()) -> int:
     stack = Stack()
     _say(f"\n2/5 Starting the stack: Azurite on 127.0.0.1:{stack.azurite_port}, Airflow standalone (API server and")
     _say(f"    UI, scheduler, DAG processor, triggerer) on {stack.url}; state in {stack.state_dir} …")
-    _fresh_start(stack)
     from retail_factory.runner import output_to
 
+    begun = dt.datetime.now(dt.UTC)
     with output_to(settings.airflow_home / "logs" / "retail-factory-run.log"):  # Airflow's start-up chatter
         stack.up()
     api = AirflowApi(stack.url, stack.password_file)
+    _fresh_start(stack, api, begun)
 
     first_scheduled = max(params.start, last - dt.timedelta(days=params.transform_days - 1))
     _history(params.start, first_scheduled, out / "drop")
@@ -114,18 +115,28 @@ def run_demo(params: DemoParams = DemoParams()) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
-def _fresh_start(stack: Stack) -> None:
-    """Each demo starts from an empty warehouse and empty containers (a running stack is reused)."""
+def _fresh_start(stack: Stack, api: AirflowApi, begun: dt.datetime) -> None:
+    """Each demo starts from an empty warehouse and empty containers (a running stack is reused).
+
+    Runs a stopped stack left unfinished (started before this demo) would go on writing the old
+    warehouse: they are failed first, and their tasks waited for.
+    """
     from azure.storage.blob import BlobServiceClient
 
+    from retail_factory.stack import FACTORY_DAG_IDS
+
+    for run in api.fail_unfinished_runs(FACTORY_DAG_IDS, before=begun):
+        _say(f"    an unfinished run of an earlier start marked failed: {run}")
     settings = get_settings()
     if settings.warehouse == "duckdb":
         for path in (settings.duckdb_path, settings.duckdb_path.with_name(settings.duckdb_path.name + ".wal")):
             path.unlink(missing_ok=True)
-    if (stack.state_dir / "azurite.pid").exists():
-        service = BlobServiceClient.from_connection_string(stack.azurite.connection_string)
-        for container in service.list_containers():
-            service.delete_container(container.name)
+    service = BlobServiceClient.from_connection_string(stack.azurite.connection_string)
+    for container in service.list_containers():
+        client = service.get_container_client(container.name)
+        names = [blob.name for blob in client.list_blobs()]
+        for start in range(0, len(names), 200):  # a batch holds 256 at most
+            client.delete_blobs(*names[start : start + 200])
 
 
 def _history(first: dt.date, first_scheduled: dt.date, drop: Path) -> None:

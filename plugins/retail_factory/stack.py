@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from retail_factory.config import ENV_PREFIX, airflow_environment, get_settings
 from retail_factory.devstack import Azurite, listening
@@ -224,9 +225,13 @@ class AirflowApi:
             try:
                 response = self.http.request(method, path, headers={"Authorization": f"Bearer {self.token()}"},
                                              **kwargs)  # fmt: skip
-            except httpx.TimeoutException:
-                if attempt == attempts - 1 or method == "POST":  # a trigger that timed out may have happened
+            except httpx.TransportError as error:
+                # The API server dropped or stalled the connection (under load, or recycling a worker).
+                # A trigger is sent again only if it surely never arrived.
+                sent = not isinstance(error, httpx.ConnectError)
+                if attempt == attempts - 1 or (method == "POST" and sent):
                     raise
+                time.sleep(2)
                 continue
             if not (response.status_code == 500 and "Database error" in response.text) or attempt == attempts - 1:
                 break
@@ -268,6 +273,27 @@ class AirflowApi:
                 raise StackError(f"DAG files failed to import: {details}")
             time.sleep(2)
         raise StackError(f"DAGs not parsed after {timeout:.0f} s: {', '.join(sorted(missing))}; see {log_file}")
+
+    def fail_unfinished_runs(self, dag_ids: tuple[str, ...], before: dt.datetime, timeout: float = 300.0) -> list[str]:
+        """Mark failed the runs of ``dag_ids`` queued or started ``before`` and still unfinished, and wait
+        until none of their tasks runs: what a stack stopped mid-run left behind."""
+        failed = []
+        for dag_id in dag_ids:
+            runs = self.call("GET", f"/api/v2/dags/{dag_id}/dagRuns", params={"state": ["queued", "running"]})
+            for run in runs["dag_runs"]:
+                since = run.get("queued_at") or run.get("start_date")
+                if since and dt.datetime.fromisoformat(since.replace("Z", "+00:00")) >= before:
+                    continue  # started by this stack (the scheduler's own nightly runs)
+                path = f"/api/v2/dags/{dag_id}/dagRuns/{quote(run['dag_run_id'], safe='')}"
+                self.call("PATCH", path, json={"state": "failed"})
+                failed.append(f"{dag_id} {run['dag_run_id']}")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            running = self.call("GET", "/api/v2/dags/~/dagRuns/~/taskInstances", params={"state": ["running"]})
+            if not [ti for ti in running["task_instances"] if ti["dag_id"] in dag_ids]:
+                return failed
+            time.sleep(2)
+        raise StackError(f"tasks of {', '.join(failed)} still run {timeout:.0f} s after their runs were failed")
 
     def unpause(self, dag_id: str) -> None:
         self.call("PATCH", f"/api/v2/dags/{dag_id}", json={"is_paused": False})
