@@ -53,15 +53,10 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 def storage(azurite):
     """The factory's containers, emptied before the test."""
     from azure.storage.blob import BlobServiceClient
-    from retail_factory.storage import ensure_containers
+    from retail_factory.storage import empty_containers
 
     service = BlobServiceClient.from_connection_string(azurite.connection_string)
-    ensure_containers(service)
-    for container in service.list_containers():
-        client = service.get_container_client(container.name)
-        names = [blob.name for blob in client.list_blobs()]
-        for start in range(0, len(names), 200):
-            client.delete_blobs(*names[start : start + 200])
+    empty_containers(service)
     return service
 
 

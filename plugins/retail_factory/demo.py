@@ -124,6 +124,7 @@ def _fresh_start(stack: Stack, api: AirflowApi, begun: dt.datetime) -> None:
     from azure.storage.blob import BlobServiceClient
 
     from retail_factory.stack import FACTORY_DAG_IDS
+    from retail_factory.storage import empty_containers
 
     for run in api.fail_unfinished_runs(FACTORY_DAG_IDS, before=begun):
         _say(f"    an unfinished run of an earlier start marked failed: {run}")
@@ -131,12 +132,7 @@ def _fresh_start(stack: Stack, api: AirflowApi, begun: dt.datetime) -> None:
     if settings.warehouse == "duckdb":
         for path in (settings.duckdb_path, settings.duckdb_path.with_name(settings.duckdb_path.name + ".wal")):
             path.unlink(missing_ok=True)
-    service = BlobServiceClient.from_connection_string(stack.azurite.connection_string)
-    for container in service.list_containers():
-        client = service.get_container_client(container.name)
-        names = [blob.name for blob in client.list_blobs()]
-        for start in range(0, len(names), 200):  # a batch holds 256 at most
-            client.delete_blobs(*names[start : start + 200])
+    empty_containers(BlobServiceClient.from_connection_string(stack.azurite.connection_string))
 
 
 def _history(first: dt.date, first_scheduled: dt.date, drop: Path) -> None:

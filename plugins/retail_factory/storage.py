@@ -46,6 +46,16 @@ def ensure_containers(service: BlobServiceClient, names: tuple[str, ...] = CONTA
                 service.create_container(name)
 
 
+def empty_containers(service: BlobServiceClient) -> None:
+    """The factory's containers, present and empty (a demo, a test starting afresh)."""
+    ensure_containers(service)
+    for container in service.list_containers():
+        client = service.get_container_client(container.name)
+        names = [blob.name for blob in client.list_blobs()]
+        for start in range(0, len(names), 200):  # a batch holds 256 at most
+            client.delete_blobs(*names[start : start + 200])
+
+
 def partition_prefix(domain: str, entity: str, ingest_date: dt.date) -> str:
     return f"{domain}/{entity}/ingest_date={ingest_date.isoformat()}/"
 

@@ -11,13 +11,13 @@ import pyarrow.parquet as pq
 import pytest
 from retail_factory.config import get_settings
 from retail_factory.runner import load_dags, run_dag
-from retail_factory.storage import blob_service
+from retail_factory.storage import blob_service, empty_containers
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.dbt import ensure_manifest
 from retail_factory.warehouse.export import PUBLIC_MARTS, curated_blob
 
 from tests.conftest import SIM_START
-from tests.integration.warehouse_helpers import empty_containers, file_to_spoil, land, run_models
+from tests.integration.warehouse_helpers import file_to_spoil, land, run_models
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

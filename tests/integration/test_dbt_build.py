@@ -21,14 +21,14 @@ from typing import Any
 import pytest
 from retail_factory import cli
 from retail_factory.config import DOMAINS, get_settings
-from retail_factory.storage import blob_service
+from retail_factory.storage import blob_service, empty_containers
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.dbt import run_dbt
 from retail_factory.warehouse.export import PUBLIC_MARTS
 from retail_factory.warehouse.loader import RawLoader
 
 from tests.conftest import SIM_START
-from tests.integration.warehouse_helpers import build, empty_containers, environment, land_and_load, run_models
+from tests.integration.warehouse_helpers import build, environment, land_and_load, run_models
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 DAYS = [SIM_START + dt.timedelta(days=i) for i in range(3)]

@@ -16,13 +16,13 @@ import pytest
 from retail_factory.config import DOMAINS
 from retail_factory.landing.lander import Lander
 from retail_factory.sources.contracts import contract_for
-from retail_factory.storage import blob_service
+from retail_factory.storage import blob_service, empty_containers
 from retail_factory.traceability.identifiers import parse_identifier
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.dbt import run_dbt
 from retail_factory.warehouse.loader import RawLoader
 
-from tests.integration.warehouse_helpers import empty_containers, environment
+from tests.integration.warehouse_helpers import environment
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 EXAMPLES = Path(__file__).parents[1] / "data" / "gs1-epcis" / "examples"

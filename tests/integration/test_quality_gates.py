@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 from retail_factory.quality.gate import EMPTY_PARTITION, GateReport, run_gate
 from retail_factory.sources.simulator.faults import CAUGHT_BY, GATE_FAULTS, LANDED, inject
-from retail_factory.storage import blob_service
+from retail_factory.storage import blob_service, empty_containers
 
 from tests.conftest import SIM_START
-from tests.integration.warehouse_helpers import empty_containers, environment, file_to_spoil, land_and_load, run_models
+from tests.integration.warehouse_helpers import environment, file_to_spoil, land_and_load, run_models
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 DAYS = [SIM_START + dt.timedelta(days=i) for i in range(3)]

@@ -22,14 +22,14 @@ import pytest
 from retail_factory.config import DOMAINS
 from retail_factory.gs1 import lgtin_urn, sgln_urn, sscc_urn, with_check_digit
 from retail_factory.sources.contracts import contract_for
-from retail_factory.storage import blob_service
+from retail_factory.storage import blob_service, empty_containers
 from retail_factory.traceability.genealogy import build_genealogy
 from retail_factory.traceability.identifiers import lot_key as key
 from retail_factory.traceability.trace import trace_lot
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.loader import RawLoader
 
-from tests.integration.warehouse_helpers import empty_containers, environment, run_models
+from tests.integration.warehouse_helpers import environment, run_models
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 DAY1, DAY2 = dt.date(2025, 3, 3), dt.date(2025, 3, 4)

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from retail_factory.storage import blob_service
+from retail_factory.storage import blob_service, empty_containers
 from retail_factory.traceability.genealogy import build_genealogy
 from retail_factory.traceability.identifiers import lot_key, parse_identifier
 from retail_factory.traceability.trace import LotNotFoundError, lots_on_shelf, trace_lot
 
 from tests.conftest import SIM_START, _simulate
-from tests.integration.warehouse_helpers import empty_containers, environment, land_and_load, run_models
+from tests.integration.warehouse_helpers import environment, land_and_load, run_models
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 DAYS = [SIM_START + dt.timedelta(days=i) for i in range(8)]

@@ -15,7 +15,6 @@ from retail_factory.landing.lander import Lander
 from retail_factory.sources.contracts import ALL_CONTRACTS
 from retail_factory.sources.simulator.faults import applicable_faults
 from retail_factory.sources.simulator.writers import WrittenFile
-from retail_factory.storage import ensure_containers
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.dbt import run_dbt
 from retail_factory.warehouse.loader import RawLoader
@@ -33,14 +32,6 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-
-
-def empty_containers(service) -> None:
-    ensure_containers(service)
-    for container in service.list_containers():
-        client = service.get_container_client(container.name)
-        for blob in list(client.list_blobs()):
-            client.delete_blob(blob.name)
 
 
 def file_to_spoil(drop: Path, day: dt.date, kind: str, registry: dict | None = None) -> WrittenFile:
