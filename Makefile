@@ -52,8 +52,10 @@ up: install
 down:
 	@if [ -x $(BIN)/retail-factory ]; then $(BIN)/retail-factory down; else echo "nothing installed, nothing to stop"; fi
 
+# Options of `retail-factory demo --help`, e.g. `make demo ARGS="--stores 5 --backfill"`.
+ARGS ?=
 demo: install
-	$(BIN)/retail-factory demo
+	$(BIN)/retail-factory demo $(ARGS)
 
 # Two workers, one test file each at a time (module fixtures stay in one process): the suite is
 # mostly single-threaded dbt, Airflow and GX work, so two cores run two files side by side.

@@ -28,13 +28,29 @@ from retail_factory.config import airflow_environment  # noqa: E402
 # each worker's session must have its own Airflow home, metadata database and docs folder.
 os.environ.update(airflow_environment())
 
-SIM_START = dt.date(2025, 3, 3)
+SIM_START = dt.date(2025, 3, 3)  # a Monday: shops, warehouses and plants all work
+
+# The longest modules, longest first. pytest-xdist (`--dist loadfile`) hands modules out in
+# collection order: started first, they run beside the many short ones instead of after them.
+LONGEST_MODULES = (
+    "tests/e2e/test_stack_ui.py",
+    "tests/integration/test_dbt_build.py",
+    "tests/dags/test_transform_dag.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return LONGEST_MODULES.index(path) if path in LONGEST_MODULES else len(LONGEST_MODULES)
+
+    items.sort(key=rank)  # stable: the order within a module, and of the other modules, is kept
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     import shutil
 
-    shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)  # a Monday: shops, warehouses and plants all work
+    shutil.rmtree(_AIRFLOW_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,8 @@ in the component's log), ``email`` (Airflow's SMTP notifier, through the connect
 secrets live in Airflow connections, never here.
 
 * every factory DAG has :func:`failure_alert` as its ``on_failure_callback``;
+* each landing DAG's ``publish`` task has :func:`nothing_delivered_alert` as its
+  ``on_skipped_callback``: a source sent nothing at all for its date, so that date's chain waits;
 * ``transform`` has :func:`curated_data_deadline`: an Airflow deadline alert that fires when the
   curated data of business date D is not built by the next day at ``RETAIL_FACTORY_CURATED_READY_BY``
   (local time, default 07:00), or, for a run that starts later than that (a re-run, a backfill),
@@ -69,7 +71,7 @@ def alert_message(kind: str, dag_id: str, run_id: str, business_date: str | None
     day = f" for {business_date}" if business_date else ""
     return {
         "source": "retail-factory",
-        "kind": kind,  # dag_run_failed, curated_data_late
+        "kind": kind,  # dag_run_failed, curated_data_late, nothing_delivered
         "dag_id": dag_id,
         "run_id": run_id,
         "business_date": business_date,
@@ -104,18 +106,40 @@ class FactoryAlert(BaseNotifier):
         """Nothing to render: the message is built from the context (and under ``dag.test()`` the
         context's DAG is a serialized one, without the template environment the base class asks for)."""
 
+    def message(self, context: Any) -> dict[str, Any]:
+        return alert_message("dag_run_failed", *_describe_failure(context))
+
     def notify(self, context: Any) -> None:
         settings = alert_settings()
-        message = alert_message("dag_run_failed", *_describe_failure(context))
+        message = self.message(context)
         log.error("%s", message["text"])
         notifier = _channel(message, settings)
         if notifier is not None:
             notifier.notify(context)
 
 
+class NothingDelivered(FactoryAlert):
+    """A landing run found no file at all for its date (none landed, none quarantined): its raw
+    Asset is not emitted, so ``transform`` does not build that date until the source delivers."""
+
+    def message(self, context: Any) -> dict[str, Any]:
+        dag_id, run_id, day, _ = _describe_failure(context)
+        domain = dag_id.removeprefix("land_")
+        reason = (
+            f"nothing delivered under drop/{domain}/<entity>/{day}/ (no file landed, none quarantined); raw_{domain}"
+            " not emitted, so transform waits for this date: land it again once the files are there"
+        )
+        return alert_message("nothing_delivered", dag_id, run_id, day, reason)
+
+
 def failure_alert() -> FactoryAlert:
     """The ``on_failure_callback`` of every factory DAG."""
     return FactoryAlert()
+
+
+def nothing_delivered_alert() -> NothingDelivered:
+    """The ``on_skipped_callback`` of the landing DAGs' ``publish`` task."""
+    return NothingDelivered()
 
 
 def _describe_failure(context: Any) -> tuple[str, str, str | None, str]:
@@ -129,7 +153,17 @@ def _describe_failure(context: Any) -> tuple[str, str, str | None, str]:
         reason += f"; task {last.task_id} {last.state or 'failed'}"
         if last.state == "upstream_failed":
             reason += " (a task before it failed)"
-    return dag_id, run_id, _business_date(dag_run), reason
+    return dag_id, run_id, _context_date(context), reason
+
+
+def _context_date(context: Any) -> str | None:
+    """The run's business date as its tasks read it (the ``date`` parameter first)."""
+    from retail_factory.runs import business_date
+
+    try:
+        return business_date(context).isoformat()
+    except ValueError:  # no date of any kind, or a malformed one: say what the run itself holds
+        return _business_date(context.get("dag_run"))
 
 
 def _business_date(dag_run: Any) -> str | None:
@@ -139,7 +173,11 @@ def _business_date(dag_run: Any) -> str | None:
     if key:
         return str(key)[:10]
     logical = getattr(dag_run, "logical_date", None) if dag_run is not None else None
-    return logical.date().isoformat() if logical else None
+    if not logical:
+        return None
+    import pendulum
+
+    return pendulum.instance(logical).in_timezone(get_settings().timezone).date().isoformat()
 
 
 async def curated_data_late(context: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:

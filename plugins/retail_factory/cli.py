@@ -85,7 +85,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from retail_factory.demo import DemoParams, run_demo
 
     return run_demo(
-        DemoParams(args.stores, args.products, args.days, args.start, args.seed, args.faults, args.transform_days)
+        DemoParams(
+            args.stores,
+            args.products,
+            args.days,
+            args.start,
+            args.seed,
+            args.faults,
+            args.transform_days,
+            args.backfill,
+        )
     )
 
 
@@ -111,6 +120,61 @@ def cmd_down(args: argparse.Namespace) -> int:
     stack = Stack()
     stopped = stack.down()
     print(f"Stopped {', '.join(stopped)}." if stopped else f"Nothing was running (no pid file in {stack.state_dir}).")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """Run dates through the running stack's scheduler (triggered, or backfilled) and wait for the chain."""
+    from retail_factory.demo import print_result
+    from retail_factory.scheduled import backfill_dates, run_dates
+    from retail_factory.stack import AirflowApi, Stack
+
+    last = args.date_to or args.date_from
+    if last < args.date_from:
+        raise ValueError(f"--to {last} is before --from {args.date_from}")
+    stack = Stack()
+    if not stack.password_file.exists():
+        raise RuntimeError(f"no stack is running here ({stack.state_dir}): `make up` starts one")
+    api = AirflowApi(stack.url, stack.password_file)
+    how = "a backfill of" if args.backfill else "triggering"
+    print(
+        f"Running {args.date_from} → {last} through the scheduler on {stack.url} ({how} the landing DAGs) …", flush=True
+    )
+    if args.backfill:
+        results = backfill_dates(api, args.date_from, last, timeout=args.timeout, on_result=print_result)
+    else:
+        days = [args.date_from + dt.timedelta(days=n) for n in range((last - args.date_from).days + 1)]
+        results = run_dates(api, days, timeout=args.timeout, on_result=print_result, note="retail-factory replay")
+    failed = [f"{r.dag_id} {r.day}" for r in results if not r.ok]
+    print(
+        f"{len(results) - len(failed)} of {len(results)} DAG runs succeeded"
+        + (f"; failed: {', '.join(failed)}" if failed else ".")
+    )
+    return 1 if failed else 0
+
+
+def cmd_fingerprint(args: argparse.Namespace) -> int:
+    """Each warehouse table's row count and content hash; compare with a saved set (exit 1 on a difference)."""
+    import json
+
+    from retail_factory.warehouse.fingerprint import SCHEMAS, Fingerprint, differences, fingerprints
+
+    now = fingerprints(schemas=tuple(args.schema or SCHEMAS))
+    if args.compare:
+        saved = {table: Fingerprint(**f) for table, f in json.loads(args.compare.read_text()).items()}
+        changed = differences(saved, now)
+        for table, change in changed.items():
+            print(f"{table}: {change}")
+        print(
+            f"{len(changed)} of {len(now)} tables differ from {args.compare}."
+            if changed
+            else f"All {len(now)} tables are as in {args.compare}."
+        )
+        return 1 if changed else 0
+    if args.json:
+        print(json.dumps({table: f.as_record() for table, f in now.items()}, indent=1))
+    else:
+        print(format_table(["table", "rows", "sha256"], [(t, f"{f.rows:,}", f.sha256[:16]) for t, f in now.items()]))
     return 0
 
 
@@ -389,7 +453,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="last days run through Airflow's scheduler, the whole chain; earlier days are landed and loaded in"
         " bulk (default 2)",
     )
+    demo.add_argument(
+        "--backfill", action="store_true", help="run those days as an Airflow backfill of the landing DAGs"
+    )
     demo.set_defaults(func=cmd_demo)
+
+    replay = commands.add_parser(
+        "replay",
+        help="run dates through the running stack's scheduler (`make up`), the whole chain, and wait for it",
+        description="Triggers land_retail, land_supply and land_producer for each date (or, with --backfill, "
+        "creates an Airflow backfill of them for the range, dates run before included); the scheduler runs the "
+        "rest of the chain from their Assets. Exit status 1 when a DAG run failed.",
+    )
+    replay.add_argument("--from", dest="date_from", type=_date, required=True)
+    replay.add_argument("--to", dest="date_to", type=_date, help="last date (default: --from)")
+    replay.add_argument("--backfill", action="store_true", help="as an Airflow backfill of the landing DAGs")
+    replay.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for the chain (default 3600)")
+    replay.set_defaults(func=cmd_replay)
+
+    fingerprint = commands.add_parser(
+        "fingerprint",
+        help="row count and content hash of every warehouse table: compare before and after a replay",
+        description="Load-time columns (_loaded_at) are left out; rows are hashed sorted, numbers to four decimals. "
+        "Save with --json, compare later with --compare (exit status 1 when a table differs).",
+    )
+    fingerprint.add_argument("--schema", action="append", help="only this schema (repeat); default: all the factory's")
+    fingerprint.add_argument("--json", action="store_true", help="print them as JSON (to save)")
+    fingerprint.add_argument("--compare", type=Path, help="a saved --json output: print the tables that differ")
+    fingerprint.set_defaults(func=cmd_fingerprint)
 
     load = commands.add_parser("load", help="load landed raw blobs of a date range into the warehouse (no dbt)")
     load.add_argument("--from", dest="date_from", type=_date, required=True)

@@ -1,10 +1,11 @@
 """Run business dates through the real scheduler and follow the chain to its end.
 
-For each date the three landing DAGs are triggered through the REST API v2 (``date`` parameter);
-the rest is Airflow's: their raw Assets (partition key = the date) schedule ``transform``, whose
-curated Assets schedule ``trace_lots`` and ``forecast_stockouts``. This waits until every DAG
-run of every date has finished and reads back what each did (its state, failed tasks, the
-Asset events it emitted), in the shape :mod:`retail_factory.runner` gives for ``dag.test()``.
+For each date the three landing DAGs are triggered through the REST API v2 (``date`` parameter),
+or backfilled (an Airflow backfill of the date range, one run per partition); the rest is
+Airflow's: their raw Assets (partition key = the date) schedule ``transform``, whose curated
+Assets schedule ``trace_lots`` and ``forecast_stockouts``. This waits until every DAG run of every
+date has finished and reads back what each did (its state, failed tasks, the Asset events it
+emitted), in the shape :mod:`retail_factory.runner` gives for ``dag.test()``.
 """
 
 from __future__ import annotations
@@ -35,8 +36,43 @@ def run_dates(
     for day in days:
         for dag_id in LANDING_DAGS:
             expected[(dag_id, day)] = api.trigger(dag_id, {"date": day.isoformat()}, note=f"{note}: {day}")
-        for dag_id in DOWNSTREAM_DAGS:
-            expected[(dag_id, day)] = None  # created by the scheduler from the Asset events
+    return follow_chain(api, days, expected, started, timeout, on_result)
+
+
+def backfill_dates(
+    api: AirflowApi,
+    first: dt.date,
+    last: dt.date,
+    timeout: float = 3600.0,
+    on_result: Callable[[DagRunResult], None] | None = None,
+) -> list[DagRunResult]:
+    """Backfill the landing DAGs from ``first`` to ``last`` (dates done before are run again), as
+    ``airflow backfill create --dag-id land_… --from-date first --to-date last --reprocess-behavior
+    completed`` does; return every DAG run of the chain once all have finished."""
+    started = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    if not days:
+        raise ValueError(f"the backfill's last date {last} is before its first {first}")
+    for dag_id in LANDING_DAGS:
+        api.backfill(dag_id, first, last)
+    return follow_chain(api, days, {}, started, timeout, on_result)
+
+
+def follow_chain(
+    api: AirflowApi,
+    days: list[dt.date],
+    landing_runs: dict[tuple[str, dt.date], str | None],
+    started: dt.datetime,
+    timeout: float = 3600.0,
+    on_result: Callable[[DagRunResult], None] | None = None,
+) -> list[DagRunResult]:
+    """Wait for every DAG of the chain to finish a run of each of ``days`` (created after
+    ``started``; a landing run with a known id in ``landing_runs``, or any run of its date)."""
+    expected: dict[tuple[str, dt.date], str | None] = {}
+    for day in days:
+        for dag_id in (*LANDING_DAGS, *DOWNSTREAM_DAGS):
+            # downstream runs are the scheduler's, created from the Asset events
+            expected[(dag_id, day)] = landing_runs.get((dag_id, day))
     results: dict[tuple[str, dt.date], DagRunResult] = {}
     deadline = time.monotonic() + timeout
     while len(results) < len(expected):
@@ -54,7 +90,7 @@ def _finished_runs(api: AirflowApi, expected: dict, results: dict, started: dt.d
     """The chain's runs that finished since the last round, recorded in ``results``."""
     new = []
     for dag_id in (*LANDING_DAGS, *DOWNSTREAM_DAGS):
-        for run in api.runs(dag_id, since=started):
+        for run in api.finished_runs(dag_id, since=started):
             key = (dag_id, _day_of(run))
             if key not in expected or key in results or run["state"] not in FINISHED:
                 continue

@@ -302,10 +302,18 @@ class AirflowApi:
         body = {"logical_date": None, "conf": conf or {}, "note": note}
         return str(self.call("POST", f"/api/v2/dags/{dag_id}/dagRuns", json=body)["dag_run_id"])
 
-    def runs(self, dag_id: str, since: dt.datetime | None = None) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {"limit": 100, "order_by": "run_after"}
-        if since is not None:
-            params["run_after_gte"] = since.isoformat()
+    def backfill(self, dag_id: str, first: dt.date, last: dt.date, max_active_runs: int = 2) -> int:
+        """An Airflow backfill of ``dag_id`` for the partitions ``first`` … ``last``, the dates run
+        before included (reprocess ``completed``); the scheduler runs it. Returns its id."""
+        # The range is of partition dates, read in the DAG's time zone: the whole of each day.
+        body = {"dag_id": dag_id, "from_date": f"{first}T00:00:00", "to_date": f"{last}T23:59:59",
+                "reprocess_behavior": "completed", "max_active_runs": max_active_runs}  # fmt: skip
+        return int(self.call("POST", "/api/v2/backfills", json=body)["id"])
+
+    def finished_runs(self, dag_id: str, since: dt.datetime) -> list[dict[str, Any]]:
+        """Runs of ``dag_id`` that ended after ``since`` (a backfill's runs are dated by their
+        partition, long ago: when they ended is what tells this round's runs)."""
+        params = {"limit": 100, "order_by": "end_date", "end_date_gte": since.isoformat()}
         return list(self.call("GET", f"/api/v2/dags/{dag_id}/dagRuns", params=params)["dag_runs"])
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:

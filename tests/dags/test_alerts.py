@@ -1,5 +1,6 @@
-"""Alerts: a failed DAG run (dag.test, the real recall DAG) and a missed curated-data deadline
-(its triggerer callback) reach a small local webhook receiver through Airflow's HTTP notifier."""
+"""Alerts: a failed DAG run (dag.test, the real recall DAG), a source that delivered nothing (the
+real land_producer DAG) and a missed curated-data deadline (its triggerer callback) reach a small
+local webhook receiver through Airflow's HTTP notifier."""
 
 from __future__ import annotations
 
@@ -59,7 +60,25 @@ def test_a_failed_dag_run_posts_one_alert_naming_the_dag_date_and_failed_task(
     alert = webhook[0]["json"]
     assert webhook[0]["type"] == "application/json"
     assert alert["kind"] == "dag_run_failed" and alert["dag_id"] == "recall" and alert["run_id"] == result.run_id
+    assert alert["business_date"] == "2025-03-04"  # the run's date in the chain's time zone, not UTC's
     assert "task write_recall_report failed" in alert["reason"] and alert["text"].startswith("[retail-factory] recall")
+
+
+def test_a_source_that_delivered_nothing_posts_one_alert_and_emits_no_asset(
+    webhook, airflow_db, storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retail_factory.runner import load_dags, run_dag
+
+    (tmp_path / "drop" / "producer").mkdir(parents=True)  # the producers sent nothing for the date
+    monkeypatch.setenv("RETAIL_FACTORY_DROP_DIR", str(tmp_path / "drop"))
+    land = load_dags(("land_producer",))["land_producer"]
+    result = run_dag(land, dt.date(2025, 3, 4), tmp_path / "land.log")
+    assert result.ok and result.asset_events == []  # nothing for transform to build an empty day from
+    assert [alert["json"]["kind"] for alert in webhook] == ["nothing_delivered"]
+    alert = webhook[0]["json"]
+    assert (alert["dag_id"], alert["business_date"], alert["run_id"]) == ("land_producer", "2025-03-04", result.run_id)
+    assert "nothing delivered under drop/producer/<entity>/2025-03-04/" in alert["reason"]
+    assert "transform waits for this date" in alert["text"]
 
 
 def test_the_missed_deadline_callback_posts_from_the_triggerer_side(webhook) -> None:

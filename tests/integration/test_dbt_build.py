@@ -8,8 +8,6 @@ rebuild to identical tables, and every documented column must exist (and the rev
 from __future__ import annotations
 
 import datetime as dt
-import decimal
-import hashlib
 import json
 import os
 import shlex
@@ -25,6 +23,7 @@ from retail_factory.storage import blob_service, empty_containers
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.dbt import run_dbt
 from retail_factory.warehouse.export import PUBLIC_MARTS
+from retail_factory.warehouse.fingerprint import Fingerprint, table_fingerprint
 from retail_factory.warehouse.loader import RawLoader
 
 from tests.conftest import SIM_START
@@ -34,22 +33,13 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 DAYS = [SIM_START + dt.timedelta(days=i) for i in range(3)]
 
 
-def _canonical(value: Any) -> str:
-    if isinstance(value, float | decimal.Decimal):
-        return f"{float(value):.4f}"
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None).isoformat()
-    return "" if value is None else str(value)
-
-
-def fingerprint(table: str, schema: str = "marts") -> tuple[int, str]:
+def fingerprint(table: str, schema: str = "marts") -> Fingerprint:
     """Row count and a hash of the sorted rows, equal for equal contents on either warehouse."""
-    _, rows = get_warehouse().query(f"select * from {schema}.{table}")
-    lines = sorted("|".join(_canonical(v) for v in row) for row in rows)
-    return len(lines), hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    with get_warehouse().session() as query:
+        return table_fingerprint(query, f"{schema}.{table}")
 
 
-def all_fingerprints() -> dict[str, tuple[int, str]]:
+def all_fingerprints() -> dict[str, Fingerprint]:
     return {mart.name: fingerprint(mart.name) for mart in PUBLIC_MARTS}
 
 
@@ -84,7 +74,7 @@ def built(azurite, postgres, clean_chain: Path) -> dict[str, dict[str, Any]]:
 
 
 def test_public_marts_are_not_empty(built) -> None:
-    empty = [name for name, (rows, _) in built["duckdb"]["marts"].items() if rows == 0]
+    empty = [name for name, mart in built["duckdb"]["marts"].items() if mart.rows == 0]
     assert empty in ([], ["fct_rejected_rows"]), f"empty marts after three clean days: {empty}"
 
 

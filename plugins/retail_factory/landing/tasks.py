@@ -14,7 +14,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, CronPartitionTimetable, dag, task
 
-from retail_factory.alerts import failure_alert
+from retail_factory.alerts import failure_alert, nothing_delivered_alert
 from retail_factory.assets import RAW_ASSETS
 from retail_factory.config import get_settings
 from retail_factory.runs import date_param
@@ -76,7 +76,7 @@ def quarantine_unknown_entities(domain: str, **context: Any) -> dict[str, Any]:
 def publish_task(domain: str):
     asset = RAW_ASSETS[domain]
 
-    @task(task_id="publish", outlets=[asset], multiple_outputs=False)
+    @task(task_id="publish", outlets=[asset], multiple_outputs=False, on_skipped_callback=nothing_delivered_alert())
     def publish(**context: Any) -> dict[str, Any]:
         """Emit the domain's raw Asset for the date, with what the date's partition now holds."""
         from airflow.sdk.exceptions import AirflowSkipException
