@@ -1,8 +1,12 @@
 """The factory as operations run it: `retail-factory demo` starts the real stack (Azurite, Airflow
-standalone: API server, scheduler, DAG processor, triggerer) and runs two simulated days through
-the scheduler, date by date; headless Chromium (Debian's package, driven by Playwright) checks
-the UI. Then the same days run again as an Airflow backfill from a fresh warehouse, and the last
-day is replayed: the warehouse's tables must come out identical each time.
+standalone: API server, scheduler, DAG processor, triggerer) and runs a simulated day through the
+scheduler (the day before it landed and loaded in bulk); headless Chromium (Debian's package,
+driven by Playwright) checks the UI. Then the day runs again as an Airflow backfill, from a fresh
+warehouse and storage: every table of the warehouse must come out identical.
+
+A day through the scheduler costs two to three minutes here (transform alone has ~140 tasks):
+the suite runs one such backfill; `retail-factory replay` ranges and repeated replays were
+measured by hand (docs/runbook.md, "Running dates").
 
 Screenshots are saved under the test's output folder (``tmp_path/screenshots``).
 """
@@ -29,8 +33,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync"]  # fmt: skip
 PAGES = {"stockouts": "Stores at risk on", "trace": "Trace a lot", "quality": "Data quality on"}
 CLI = [sys.executable, "-m", "retail_factory.cli"]
-# Three days: the first landed and loaded in bulk, the last two through the scheduler, the whole chain.
-DEMO = ["demo", "--stores", "3", "--products", "30", "--days", "3", "--faults", "0.3", "--transform-days", "2"]
+# Two days: the first landed and loaded in bulk, the second through the scheduler, the whole chain.
+DEMO = ["demo", "--stores", "3", "--products", "30", "--days", "2", "--faults", "0.3", "--transform-days", "1"]
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +53,8 @@ def stack_demo(tmp_path_factory: pytest.TempPathFactory):
     )
     try:
         demo = cli(env, *DEMO, timeout=1500)
-        if demo.returncode == 0:  # what the days run one by one left in the warehouse, for the backfill
-            (root / "one-by-one.json").write_text(cli(env, "fingerprint", "--json").stdout)
+        if demo.returncode == 0:  # what the day triggered left in the warehouse, for the backfill
+            (root / "triggered.json").write_text(cli(env, "fingerprint", "--json").stdout)
         yield root, env, demo
     finally:
         down = cli(env, "down")
@@ -81,8 +85,7 @@ def test_the_demo_runs_its_days_through_the_scheduler_and_says_where_to_look(sta
     assert all(run["state"] == "success" for run in runs), runs
     assert report["quarantined"], "a 30 % fault rate quarantines files"
     assert "Nutri-Score of the catalog" in demo.stdout and sum(report["warehouse"]["grades"].values()) == 30
-    assert len(runs) == 12 and {run["date"] for run in runs} == {"2025-02-04", "2025-02-05"}  # 6 DAGs × 2 days
-    assert report["warehouse"]["marts"]["fct_sales_daily"] > 0
+    assert report["warehouse"]["marts"]["fct_sales_daily"] > 0  # both days: one in bulk, one on the scheduler
     day = newest_day(report)
     index = root / "demo" / "reports" / "forecasts" / day / "index.html"  # copied out of Blob
     assert index.is_file() and f"Stockout forecast for {day}" in index.read_text()
@@ -163,24 +166,23 @@ def test_the_ui_shows_the_day_behind_airflow_login(stack_demo, tmp_path: Path) -
     assert len(list(shots.glob("*.png"))) >= 5
 
 
-def test_a_backfill_leaves_the_warehouse_as_the_days_run_one_by_one_and_a_replay_changes_nothing(stack_demo) -> None:
-    """The same two days again, from a fresh warehouse and storage, as an Airflow backfill of the
-    landing DAGs (partitioned runs; the rest follows from the Assets): every table of the warehouse
-    (raw, staging, marts, forecasts, genealogy) is as the days run one by one left it. The last day
-    is then replayed on top: still identical. That day has run three times, identical after each."""
+def test_a_backfill_leaves_the_warehouse_as_the_triggered_run_did(stack_demo) -> None:
+    """The same day again, from a fresh warehouse and storage, as an Airflow backfill of the landing
+    DAGs (partitioned runs; the rest follows from the Assets): every table of the warehouse (raw,
+    staging, intermediate, marts, forecasts, genealogy) is as the triggered run left it."""
     from retail_factory.stack import AirflowApi
 
     root, env, demo = stack_demo
     assert demo.returncode == 0, demo.stdout[-2000:]
-    one_by_one = root / "one-by-one.json"
-    assert len(json.loads(one_by_one.read_text())) > 50  # raw, staging, intermediate, marts, ml, trace tables
+    triggered = root / "triggered.json"
+    assert len(json.loads(triggered.read_text())) > 50  # raw, staging, intermediate, marts, ml, trace tables
 
     backfill = cli(env, *DEMO, "--backfill", timeout=1500)
     assert backfill.returncode == 0, backfill.stdout[-4000:] + backfill.stderr[-4000:]
     assert "backfilled (an Airflow backfill, one run per date)" in backfill.stdout
     report = json.loads((root / "demo" / "landing-report.json").read_text())
     runs = report["airflow"]["runs"]
-    assert len(runs) == 12 and all(run["state"] == "success" for run in runs), runs
+    assert len(runs) == 6 and all(run["state"] == "success" for run in runs), runs
     url = f"http://127.0.0.1:{env['RETAIL_FACTORY_AIRFLOW_PORT']}"
     api = AirflowApi(url, root / "airflow" / "simple_auth_manager_passwords.json.generated")
     for run in runs:
@@ -188,12 +190,5 @@ def test_a_backfill_leaves_the_warehouse_as_the_days_run_one_by_one_and_a_replay
         expected = "backfill" if run["dag_id"].startswith("land_") else "asset_triggered"
         assert (details["run_type"], details["partition_key"]) == (expected, run["date"]), details
 
-    same = cli(env, "fingerprint", "--compare", str(one_by_one))
+    same = cli(env, "fingerprint", "--compare", str(triggered))
     assert same.returncode == 0, same.stdout  # it names each table that differs
-
-    day = newest_day(report)
-    replay = cli(env, "replay", "--from", day, timeout=1200)
-    assert replay.returncode == 0, replay.stdout[-4000:] + replay.stderr[-4000:]
-    assert "6 of 6 DAG runs succeeded." in replay.stdout
-    again = cli(env, "fingerprint", "--compare", str(one_by_one))
-    assert again.returncode == 0, again.stdout
