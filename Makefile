@@ -59,6 +59,8 @@ demo: install
 
 # Two workers, one test file each at a time (module fixtures stay in one process): the suite is
 # mostly single-threaded dbt, Airflow and GX work, so two cores run two files side by side.
+# Files are handed out in collection order (tests/conftest.py puts the longest first), not by
+# their number of tests.
 TEST_WORKERS ?= 2
 
 # The end-to-end test drives Debian's Chromium with Playwright (Playwright's own browser downloads
@@ -71,7 +73,7 @@ browser:
 	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }; }
 
 test: install browser
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: install
 	$(BIN)/ruff check .

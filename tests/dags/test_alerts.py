@@ -7,43 +7,24 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pendulum
 import pytest
 from retail_factory import alerts
 
+from tests.alert_receiver import AlertReceiver
+
 pytestmark = pytest.mark.integration
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    received: ClassVar[list[dict]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append({"path": self.path, "json": json.loads(body), "type": self.headers["Content-Type"]})
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:  # quiet
-        pass
 
 
 @pytest.fixture
 def webhook(monkeypatch: pytest.MonkeyPatch):
     """A local receiver, and the factory's alerts pointed at it through an HTTP connection."""
-    _Receiver.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    connection = {"conn_type": "http", "host": "127.0.0.1", "port": server.server_port, "schema": "http"}
-    monkeypatch.setenv("AIRFLOW_CONN_RETAIL_FACTORY_ALERTS", json.dumps(connection))
-    monkeypatch.setenv("RETAIL_FACTORY_ALERT_NOTIFIER", "webhook")
-    yield _Receiver.received
-    server.shutdown()
+    with AlertReceiver() as receiver:
+        monkeypatch.setenv("AIRFLOW_CONN_RETAIL_FACTORY_ALERTS", receiver.connection)
+        monkeypatch.setenv("RETAIL_FACTORY_ALERT_NOTIFIER", "webhook")
+        yield receiver.received
 
 
 def test_a_failed_dag_run_posts_one_alert_naming_the_dag_date_and_failed_task(
