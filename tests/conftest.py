@@ -47,19 +47,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=rank)  # stable: the order within a module, and of the other modules, is kept
 
 
-_YIELDED = False
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Every test but the stack's yields the CPU to it (a lower priority, inherited by what the
-    test starts): the scheduler's ~150 task processes a day are the suite's longest path, and
-    they slow down 2-3 times when the other worker's dbt builds compete on equal terms."""
-    global _YIELDED
-    if not _YIELDED and item.nodeid.split("::")[0] != LONGEST_MODULES[0]:
-        os.nice(10)  # for the rest of this process: a worker only runs the stack's module first
-        _YIELDED = True
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     import shutil
 

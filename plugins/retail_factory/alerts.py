@@ -180,8 +180,12 @@ def _business_date(dag_run: Any) -> str | None:
     return pendulum.instance(logical).in_timezone(get_settings().timezone).date().isoformat()
 
 
-async def curated_data_late(context: dict[str, Any] | None = None, **_: Any) -> dict[str, Any]:
-    """The deadline alert's callback (run by the triggerer): curated data for D is not ready yet."""
+async def curated_data_late(context: dict[str, Any] | None = None, **_: Any) -> str:
+    """The deadline alert's callback (run by the triggerer): curated data for D is not ready yet.
+
+    Returns the alert's line: Airflow stores a callback's result in its metadata database as text
+    (a dict there makes the triggerer fail on the update and stop).
+    """
     settings = alert_settings()
     dag_run = (context or {}).get("dag_run") or {}
     deadline = (context or {}).get("deadline") or {}
@@ -196,7 +200,7 @@ async def curated_data_late(context: dict[str, Any] | None = None, **_: Any) -> 
     notifier = _channel(message, settings)
     if notifier is not None:
         await notifier.async_notify(context or {})
-    return message
+    return str(message["text"])
 
 
 def curated_due(business_date: dt.date, created_at: dt.datetime, settings: AlertSettings, timezone: str) -> dt.datetime:
