@@ -159,9 +159,16 @@ def cmd_fingerprint(args: argparse.Namespace) -> int:
 
     from retail_factory.warehouse.fingerprint import SCHEMAS, Fingerprint, differences, fingerprints
 
+    saved = None
+    if args.compare:  # read first: a wrong file is said before the warehouse is read
+        try:
+            saved = {table: Fingerprint(**f) for table, f in json.loads(args.compare.read_text()).items()}
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            raise ValueError(
+                f"{args.compare} is not a saved `retail-factory fingerprint --json` output: {exc}"
+            ) from None
     now = fingerprints(schemas=tuple(args.schema or SCHEMAS))
-    if args.compare:
-        saved = {table: Fingerprint(**f) for table, f in json.loads(args.compare.read_text()).items()}
+    if saved is not None:
         changed = differences(saved, now)
         for table, change in changed.items():
             print(f"{table}: {change}")

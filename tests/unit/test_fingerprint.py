@@ -71,3 +71,15 @@ def test_the_command_saves_then_names_the_tables_that_differ(tmp_path: Path, mon
     out = capsys.readouterr().out
     assert "raw.pos: same row count, other content" in out and "marts.sales: 3 → 2 rows" in out
     assert "2 of 2 tables differ" in out
+
+
+def test_a_missing_or_foreign_saved_file_and_a_backward_replay_are_refused_with_the_reason(
+    tmp_path: Path, capsys
+) -> None:
+    assert cli.main(["fingerprint", "--compare", str(tmp_path / "nowhere.json")]) == 2
+    assert "is not a saved `retail-factory fingerprint --json` output" in capsys.readouterr().err
+    (tmp_path / "other.json").write_text('{"raw.pos": [1, 2]}')
+    assert cli.main(["fingerprint", "--compare", str(tmp_path / "other.json")]) == 2
+    assert "other.json is not a saved" in capsys.readouterr().err
+    assert cli.main(["replay", "--from", "2025-03-04", "--to", "2025-03-03"]) == 2  # before any stack is asked
+    assert "--to 2025-03-03 is before --from 2025-03-04" in capsys.readouterr().err
