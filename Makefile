@@ -30,8 +30,9 @@ help:
 	@echo "make docs   regenerate docs/contracts.md from the contracts in code"
 	@echo "make clean  remove the local environments, Airflow home and demo output"
 
+# --clear: a first install stopped half-way leaves a venv without pip, which would fail every make after.
 $(UV):
-	$(PYTHON) -m venv $(TOOLS)
+	$(PYTHON) -m venv --clear $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 # Bytecode compiled once at install: where PYTHONDONTWRITEBYTECODE is set (CI, this image) every

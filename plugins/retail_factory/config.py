@@ -67,15 +67,17 @@ class Settings:
 def get_settings() -> Settings:
     """Read the settings from the environment now (not cached, so tests can change them)."""
     home = Path(_env("HOME", str(PROJECT_ROOT)))
+    demo_dir = Path(_env("DEMO_DIR", str(home / ".demo")))
     return Settings(
         home=home,
-        drop_dir=Path(_env("DROP_DIR", str(home / ".demo" / "sim" / "drop"))),
+        # Where the demo simulates its chain: a stack started by `make up` lands the demo's files.
+        drop_dir=Path(_env("DROP_DIR", str(demo_dir / "sim" / "drop"))),
         wasb_conn_id=_env("WASB_CONN_ID", "wasb_default"),
         timezone=_env("TIMEZONE", "Europe/Paris"),
         landing_workers=int(_env("LANDING_WORKERS", "4")),
         airflow_home=Path(os.environ.get("AIRFLOW_HOME", str(home / ".airflow"))),
         node_bin=Path(_env("NODE_BIN", str(home / "node_modules" / ".bin"))),
-        demo_dir=Path(_env("DEMO_DIR", str(home / ".demo"))),
+        demo_dir=demo_dir,
         warehouse=_warehouse_kind(_env("WAREHOUSE", "duckdb")),
         duckdb_path=Path(_env("DUCKDB_PATH", str(home / ".warehouse" / "retail.duckdb"))),
         dbt_project_dir=Path(_env("DBT_PROJECT_DIR", str(home / "dbt_project"))),
@@ -155,8 +157,11 @@ def airflow_environment(settings: Settings | None = None) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(s.dags_folder),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(s.plugins_folder),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__PARALLELISM": "4",
-        "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "4",
+        # LocalExecutor forks this many workers (32 by default). A task spends ~0.7 s running and ~3 s
+        # being started and collected, mostly waiting: with 4 the two cores here sat 40 % idle and
+        # transform's ~100 watcher tasks took 103 s; with 8, 58-64 s (16: no better). docs/runbook.md
+        "AIRFLOW__CORE__PARALLELISM": "8",
+        "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "8",
         "AIRFLOW__CORE__DEFAULT_TIMEZONE": s.timezone,
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{s.airflow_home / 'airflow.db'}",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "retail_factory.config.SQLITE_CONNECT_ARGS",

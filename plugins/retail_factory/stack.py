@@ -35,6 +35,9 @@ FACTORY_DAG_IDS = ("land_retail", "land_supply", "land_producer", "transform", "
                    "recall")  # fmt: skip
 ADMIN = "admin"
 PASSWORD_FILE = "simple_auth_manager_passwords.json.generated"
+# The stack's own Airflow settings win over the environment's, except how many tasks run at once.
+SIZED_BY_THE_USER = ("AIRFLOW__CORE__PARALLELISM", "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG")
+SETTINGS_FILE = "settings.json"  # what the running stack's tasks read (stack.settings_tasks_read)
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -72,6 +75,7 @@ class Stack:
     def environment(self) -> dict[str, str]:
         """What every Airflow component (and a CLI talking to them) needs: home, ports, connections."""
         env = airflow_environment()
+        env.update({key: os.environ[key] for key in SIZED_BY_THE_USER if key in os.environ})
         env.update(
             AIRFLOW__CORE__EXECUTOR="LocalExecutor",
             AIRFLOW__API__HOST="127.0.0.1",
@@ -103,6 +107,8 @@ class Stack:
     def up(self, timeout: float = 300.0) -> None:
         """Start what is not running yet; wait until Airflow is healthy and the DAGs are unpaused."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        if self._running("airflow"):
+            check_same_settings(self.state_dir / SETTINGS_FILE)
         env = self.environment()
         os.environ.update(env)  # this process talks to the same stack (prepare_airflow, the REST client)
         self._start_azurite()
@@ -122,6 +128,7 @@ class Stack:
                 start_new_session=True,
             )  # fmt: skip
             (self.state_dir / "airflow.pid").write_text(str(process.pid))
+            (self.state_dir / SETTINGS_FILE).write_text(json.dumps(settings_tasks_read(), indent=2))
         api = AirflowApi(self.url, self.password_file)
         api.wait_healthy(timeout, self.log_file, alive=lambda: self._running("airflow"))
         api.wait_for_dags(FACTORY_DAG_IDS, timeout, self.log_file)
@@ -161,7 +168,34 @@ class Stack:
             if _stop_group(pid, timeout):
                 stopped.append(name)
             pid_file.unlink(missing_ok=True)
+        (self.state_dir / SETTINGS_FILE).unlink(missing_ok=True)
         return stopped
+
+
+def settings_tasks_read() -> dict[str, str]:
+    """The settings a running stack's tasks were started with: where they land from and write to."""
+    s = get_settings()
+    return {
+        "drop_dir": str(s.drop_dir.resolve()),
+        "warehouse": s.warehouse,
+        "duckdb_path": str(s.duckdb_path.resolve()),
+    }
+
+
+def check_same_settings(recorded: Path) -> None:
+    """A running stack keeps the environment it was started with: a demo or replay with other
+    settings would land another drop folder, or build another warehouse, without a word."""
+    if not recorded.exists():
+        return
+    started_with = json.loads(recorded.read_text())
+    now = settings_tasks_read()
+    differ = [f"{key}: {started_with.get(key)} (running) ≠ {value} (here)" for key, value in now.items()
+              if started_with.get(key) != value]  # fmt: skip
+    if differ:
+        raise StackError(
+            "the running stack was started with other settings; stop it first (`make down`), or use its own: "
+            + "; ".join(differ)
+        )
 
 
 def _write_ahead_log(database: Path) -> None:

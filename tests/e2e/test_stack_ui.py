@@ -1,12 +1,12 @@
 """The factory as operations run it: `retail-factory demo` starts the real stack (Azurite, Airflow
-standalone: API server, scheduler, DAG processor, triggerer) and runs a simulated day through the
-scheduler (the day before it landed and loaded in bulk); headless Chromium (Debian's package,
-driven by Playwright) checks the UI. Then the day runs again as an Airflow backfill, from a fresh
-warehouse and storage: every table of the warehouse must come out identical.
+standalone: API server, scheduler, DAG processor, triggerer) and runs two simulated days through
+the scheduler, date by date (the day before them landed and loaded in bulk); headless Chromium
+(Debian's package, driven by Playwright) checks the UI. Then the two days run again as one Airflow
+backfill of that date range, from a fresh warehouse and storage: every table of the warehouse
+must come out identical.
 
-A day through the scheduler costs two to three minutes here (transform alone has ~140 tasks):
-the suite runs one such backfill; `retail-factory replay` ranges and repeated replays were
-measured by hand (docs/runbook.md, "Running dates").
+A day through the scheduler costs about two minutes here (transform alone has ~140 tasks): the
+suite runs four; repeated replays of a day were measured by hand (docs/runbook.md, "Running dates").
 
 Screenshots are saved under the test's output folder (``tmp_path/screenshots``).
 """
@@ -36,8 +36,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync"]  # fmt: skip
 PAGES = {"stockouts": "Stores at risk on", "trace": "Trace a lot", "quality": "Data quality on"}
 CLI = [sys.executable, "-m", "retail_factory.cli"]
-# Two days: the first landed and loaded in bulk, the second through the scheduler, the whole chain.
-DEMO = ["demo", "--stores", "3", "--products", "30", "--days", "2", "--faults", "0.3", "--transform-days", "1"]
+# Three days: the first landed and loaded in bulk, the other two through the scheduler, the whole chain.
+DEMO = ["demo", "--stores", "3", "--products", "30", "--days", "3", "--faults", "0.3", "--transform-days", "2"]
+SCHEDULED_DAYS = 2
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +62,7 @@ def stack_demo(tmp_path_factory: pytest.TempPathFactory):
     )
     try:
         demo = cli(env, *DEMO, timeout=1500)
-        if demo.returncode == 0:  # what the day triggered left in the warehouse, for the backfill
+        if demo.returncode == 0:  # what the days triggered one by one left in the warehouse, for the backfill
             (root / "triggered.json").write_text(cli(env, "fingerprint", "--json").stdout)
         yield root, env, demo, receiver.received
     finally:
@@ -91,10 +92,11 @@ def test_the_demo_runs_its_days_through_the_scheduler_and_says_where_to_look(sta
     runs = report["airflow"]["runs"]
     dags = {run["dag_id"] for run in runs}
     assert dags == {"land_retail", "land_supply", "land_producer", "transform", "trace_lots", "forecast_stockouts"}
-    assert all(run["state"] == "success" for run in runs), runs
+    assert len(runs) == 6 * SCHEDULED_DAYS and all(run["state"] == "success" for run in runs), runs
+    demo_days = sorted({str(run["date"]) for run in runs})
     assert report["quarantined"], "a 30 % fault rate quarantines files"
     assert "Nutri-Score of the catalog" in demo.stdout and sum(report["warehouse"]["grades"].values()) == 30
-    assert report["warehouse"]["marts"]["fct_sales_daily"] > 0  # both days: one in bulk, one on the scheduler
+    assert report["warehouse"]["marts"]["fct_sales_daily"] > 0  # all days: one in bulk, two on the scheduler
     day = newest_day(report)
     index = root / "demo" / "reports" / "forecasts" / day / "index.html"  # copied out of Blob
     assert index.is_file() and f"Stockout forecast for {day}" in index.read_text()
@@ -108,13 +110,13 @@ def test_the_demo_runs_its_days_through_the_scheduler_and_says_where_to_look(sta
     # the triggerer sent the alert to the webhook; no run failed. The landing DAGs' own nightly run
     # (yesterday's partition, in real time) may say nothing was delivered: never for the demo's days.
     deadline = time.monotonic() + 60
-    while not [a for a in alerts if a["json"]["kind"] == "curated_data_late"] and time.monotonic() < deadline:
+    while len([a for a in alerts if a["json"]["kind"] == "curated_data_late"]) < SCHEDULED_DAYS:
+        assert time.monotonic() < deadline, alerts
         time.sleep(1)
     late = [a["json"] for a in alerts if a["json"]["kind"] == "curated_data_late"]
-    assert [(m["dag_id"], m["business_date"]) for m in late] == [("transform", day)], alerts
+    assert sorted((m["dag_id"], m["business_date"]) for m in late) == [("transform", d) for d in demo_days], alerts
     assert "curated data not ready by" in late[0]["text"]
     assert not [a for a in alerts if a["json"]["kind"] == "dag_run_failed"], alerts
-    demo_days = {str(run["date"]) for run in runs}
     assert not [
         a for a in alerts if a["json"]["kind"] == "nothing_delivered" and a["json"]["business_date"] in demo_days
     ]
@@ -141,7 +143,7 @@ def test_the_ui_shows_the_day_behind_airflow_login(stack_demo, tmp_path: Path) -
         page.click("button[type=submit]")
         page.wait_for_url(f"{url}/plugin/retail-factory-stockouts**")
 
-        # every DAG run of the demo's day is green, as the UI's own API tells the logged-in browser
+        # every DAG run of the demo's days is green, as the UI's own API tells the logged-in browser
         for run in report["airflow"]["runs"]:
             answer = page.request.get(run["url"].replace(f"{url}/dags/", f"{url}/api/v2/dags/").replace(
                 "/runs/", "/dagRuns/"))  # fmt: skip
@@ -189,10 +191,11 @@ def test_the_ui_shows_the_day_behind_airflow_login(stack_demo, tmp_path: Path) -
     assert len(list(shots.glob("*.png"))) >= 5
 
 
-def test_a_backfill_leaves_the_warehouse_as_the_triggered_run_did(stack_demo) -> None:
-    """The same day again, from a fresh warehouse and storage, as an Airflow backfill of the landing
-    DAGs (partitioned runs; the rest follows from the Assets): every table of the warehouse (raw,
-    staging, intermediate, marts, forecasts, genealogy) is as the triggered run left it."""
+def test_a_backfill_of_the_range_leaves_the_warehouse_as_the_days_one_by_one(stack_demo) -> None:
+    """The same two days again, from a fresh warehouse and storage, as one Airflow backfill of the
+    landing DAGs over the date range (partitioned runs; the rest follows from the Assets): every
+    table of the warehouse (raw, staging, intermediate, marts, forecasts, genealogy) is as the
+    days triggered one by one left it."""
     from retail_factory.stack import AirflowApi
 
     root, env, demo, _ = stack_demo
@@ -205,7 +208,8 @@ def test_a_backfill_leaves_the_warehouse_as_the_triggered_run_did(stack_demo) ->
     assert "backfilled (an Airflow backfill, one run per date)" in backfill.stdout
     report = json.loads((root / "demo" / "landing-report.json").read_text())
     runs = report["airflow"]["runs"]
-    assert len(runs) == 6 and all(run["state"] == "success" for run in runs), runs
+    assert len(runs) == 6 * SCHEDULED_DAYS and all(run["state"] == "success" for run in runs), runs
+    assert len({run["date"] for run in runs}) == SCHEDULED_DAYS
     url = f"http://127.0.0.1:{env['RETAIL_FACTORY_AIRFLOW_PORT']}"
     api = AirflowApi(url, root / "airflow" / "simple_auth_manager_passwords.json.generated")
     for run in runs:
