@@ -19,13 +19,14 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help install browser up down demo test lint docs clean
+.PHONY: help install browser up down demo test test-range lint docs clean
 
 help:
 	@echo "make up     install, start Azurite and Airflow (UI, scheduler) on 127.0.0.1, DAGs unpaused"
 	@echo "make down   stop what make up (or make demo) started"
 	@echo "make demo   install, simulate a chain, start the stack, run the chain on the scheduler, print a summary"
 	@echo "make test   install and run the whole test suite (starts and stops its own services)"
+	@echo "make test-range  the end-to-end test on a two-day range (backfill = days one by one; ~13 min)"
 	@echo "make lint   ruff over the code"
 	@echo "make docs   regenerate docs/contracts.md from the contracts in code"
 	@echo "make clean  remove the local environments, Airflow home and demo output"
@@ -63,6 +64,7 @@ demo: install
 # Files are handed out in collection order (tests/conftest.py puts the longest first), not by
 # their number of tests.
 TEST_WORKERS ?= 2
+PYTEST_ARGS ?=  # e.g. make test PYTEST_ARGS=--durations=20
 
 # The end-to-end test drives Debian's Chromium with Playwright (Playwright's own browser downloads
 # are not used): installed here when missing, as root (CI); otherwise the message says how.
@@ -74,7 +76,12 @@ browser:
 	  { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }; }
 
 test: install browser
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+
+# The end-to-end test with a two-day range: both days triggered one by one, then backfilled as
+# one range from a fresh warehouse (four days through the scheduler: ~13 min on 2 cores).
+test-range: install browser
+	RETAIL_FACTORY_E2E_DAYS=2 $(BIN)/pytest tests/e2e/test_stack_ui.py
 
 lint: install
 	$(BIN)/ruff check .

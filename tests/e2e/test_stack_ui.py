@@ -1,12 +1,14 @@
 """The factory as operations run it: `retail-factory demo` starts the real stack (Azurite, Airflow
-standalone: API server, scheduler, DAG processor, triggerer) and runs two simulated days through
-the scheduler, date by date (the day before them landed and loaded in bulk); headless Chromium
-(Debian's package, driven by Playwright) checks the UI. Then the two days run again as one Airflow
+standalone: API server, scheduler, DAG processor, triggerer) and runs simulated days through the
+scheduler, date by date (the day before them landed and loaded in bulk); headless Chromium
+(Debian's package, driven by Playwright) checks the UI. Then the same days run again as one Airflow
 backfill of that date range, from a fresh warehouse and storage: every table of the warehouse
 must come out identical.
 
-A day through the scheduler costs about two minutes here (transform alone has ~140 tasks): the
-suite runs four; repeated replays of a day were measured by hand (docs/runbook.md, "Running dates").
+A day through the scheduler costs ~240 CPU-seconds here (transform alone has ~140 tasks), so
+`make test` runs one day (a range of one partition) and `make test-range` two
+(``RETAIL_FACTORY_E2E_DAYS=2``: four days through the scheduler, ~13 min alone). Repeated
+replays of a day were measured by hand (docs/runbook.md, "Running dates").
 
 Screenshots are saved under the test's output folder (``tmp_path/screenshots``).
 """
@@ -36,9 +38,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync"]  # fmt: skip
 PAGES = {"stockouts": "Stores at risk on", "trace": "Trace a lot", "quality": "Data quality on"}
 CLI = [sys.executable, "-m", "retail_factory.cli"]
-# Three days: the first landed and loaded in bulk, the other two through the scheduler, the whole chain.
-DEMO = ["demo", "--stores", "3", "--products", "30", "--days", "3", "--faults", "0.3", "--transform-days", "2"]
-SCHEDULED_DAYS = 2
+# The first day landed and loaded in bulk, the others through the scheduler, the whole chain.
+SCHEDULED_DAYS = int(os.environ.get("RETAIL_FACTORY_E2E_DAYS", "1"))
+DEMO = ["demo", "--stores", "3", "--products", "30", "--days", str(SCHEDULED_DAYS + 1), "--faults", "0.3",
+        "--transform-days", str(SCHEDULED_DAYS)]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +99,7 @@ def test_the_demo_runs_its_days_through_the_scheduler_and_says_where_to_look(sta
     demo_days = sorted({str(run["date"]) for run in runs})
     assert report["quarantined"], "a 30 % fault rate quarantines files"
     assert "Nutri-Score of the catalog" in demo.stdout and sum(report["warehouse"]["grades"].values()) == 30
-    assert report["warehouse"]["marts"]["fct_sales_daily"] > 0  # all days: one in bulk, two on the scheduler
+    assert report["warehouse"]["marts"]["fct_sales_daily"] > 0  # all days: one in bulk, the others scheduled
     day = newest_day(report)
     index = root / "demo" / "reports" / "forecasts" / day / "index.html"  # copied out of Blob
     assert index.is_file() and f"Stockout forecast for {day}" in index.read_text()
@@ -192,7 +195,7 @@ def test_the_ui_shows_the_day_behind_airflow_login(stack_demo, tmp_path: Path) -
 
 
 def test_a_backfill_of_the_range_leaves_the_warehouse_as_the_days_one_by_one(stack_demo) -> None:
-    """The same two days again, from a fresh warehouse and storage, as one Airflow backfill of the
+    """The same days again, from a fresh warehouse and storage, as one Airflow backfill of the
     landing DAGs over the date range (partitioned runs; the rest follows from the Assets): every
     table of the warehouse (raw, staging, intermediate, marts, forecasts, genealogy) is as the
     days triggered one by one left it."""
