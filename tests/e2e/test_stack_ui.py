@@ -51,6 +51,8 @@ def stack_demo(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("stack-demo")
     receiver = AlertReceiver().__enter__()
     env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
+    if "PYTEST_XDIST_WORKER" in os.environ:  # the suite's other worker shares the two cores: 4 task slots, not 8
+        env.update(AIRFLOW__CORE__PARALLELISM="4", AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG="4")
     env.update(
         RETAIL_FACTORY_ALERT_NOTIFIER="webhook",
         AIRFLOW_CONN_RETAIL_FACTORY_ALERTS=receiver.connection,
