@@ -32,7 +32,7 @@ def test_a_stack_running_with_another_drop_folder_is_refused(monkeypatch: pytest
     assert not (stack.state_dir / "azurite.pid").exists()  # refused before anything was started
 
 
-def test_the_stack_runs_eight_tasks_at_once_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_stack_runs_eight_tasks_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("AIRFLOW__CORE__PARALLELISM", raising=False)
     monkeypatch.setenv("AIRFLOW__CORE__LOAD_EXAMPLES", "True")  # the stack's own settings win over the rest
     env = Stack(state_dir=tmp_path, azurite_port=1, airflow_port=1).environment()
