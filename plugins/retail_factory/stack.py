@@ -183,8 +183,8 @@ def settings_tasks_read() -> dict[str, str]:
 
 
 def check_same_settings(recorded: Path) -> None:
-    """A running stack keeps the environment it was started with: a demo or replay with other
-    settings would land another drop folder, or build another warehouse, without a word."""
+    """A running stack keeps the environment it was started with: reused by `up` or `demo` with
+    other settings, it would land another drop folder, or build another warehouse, without a word."""
     if not recorded.exists():
         return
     started_with = json.loads(recorded.read_text())
