@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,9 +145,17 @@ TELEMETRY_OFF = {
 }
 
 
-# SQLite takes one writer at a time: the scheduler, DAG processor, API server and triggerer wait
-# for it (up to a minute) rather than fail at once with "database is locked" (Python's default: 5 s).
-SQLITE_CONNECT_ARGS = {"timeout": 60}
+# SQLite takes one writer at a time: the scheduler, DAG processor and triggerer wait for it (up to a
+# minute) rather than fail at once with "database is locked" (Python's default: 5 s).
+# The API server waits 10 s at most. Airflow 3.3 writes its audit log (``action_logging``, on every
+# trigger, pause or backfill request) from an async dependency, on the server's event loop: when a
+# task's API call holds the write lock until its own request ends, which takes that same loop, the two
+# wait for each other until the timeout. With 60 s the whole stack froze for a minute (every
+# heartbeat, the DAG processor killed as timed out, its DAGs marked stale: a trigger then got 404);
+# with 10 s the audited request fails with a 500 "Database error" that the client sends again
+# (stack.AirflowApi.call). On PostgreSQL (production) the audit insert does not wait for that lock.
+API_SERVER_SQLITE_TIMEOUT = 10
+SQLITE_CONNECT_ARGS = {"timeout": API_SERVER_SQLITE_TIMEOUT if sys.argv[1:2] == ["api-server"] else 60}
 
 
 def airflow_environment(settings: Settings | None = None) -> dict[str, str]:

@@ -254,8 +254,9 @@ class AirflowApi:
         import httpx
 
         for attempt in range(attempts):
-            # SQLite's one writer can still fail or stall a request under load: calling again is safe
-            # for these calls (a failed write was rolled back; reads and unpausing repeat harmlessly).
+            # SQLite's one writer can fail a request under load, or its audit-log write after 10 s
+            # (config.SQLITE_CONNECT_ARGS): calling again is safe for these calls (a failed write was
+            # rolled back, an audited endpoint did not run; reads and unpausing repeat harmlessly).
             try:
                 response = self.http.request(method, path, headers={"Authorization": f"Bearer {self.token()}"},
                                              **kwargs)  # fmt: skip

@@ -224,3 +224,30 @@ def test_a_backfill_of_the_range_leaves_the_warehouse_as_the_days_one_by_one(sta
 
     same = cli(env, "fingerprint", "--compare", str(triggered))
     assert same.returncode == 0, same.stdout  # it names each table that differs
+
+
+def test_a_held_metadata_lock_fails_an_audited_request_instead_of_freezing_the_stack(stack_demo) -> None:
+    """Airflow 3.3 writes the audit log of a trigger, pause or backfill request on the API server's
+    event loop; on SQLite that write can wait for a lock the loop itself must release (see
+    config.SQLITE_CONNECT_ARGS). The API server gives that wait 10 s, not the minute the other
+    components get: with the metadata database locked for up to 30 s, an unpause request fails with
+    the "Database error" the client sends again, and goes through once the lock is gone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from retail_factory.stack import AirflowApi
+
+    root, env, _, _ = stack_demo
+    api = AirflowApi(f"http://127.0.0.1:{env['RETAIL_FACTORY_AIRFLOW_PORT']}",
+                     root / "airflow" / "simple_auth_manager_passwords.json.generated")  # fmt: skip
+    headers = {"Authorization": f"Bearer {api.token()}"}
+    unpause = ("PATCH", "/api/v2/dags/recall")
+    with contextlib.closing(sqlite3.connect(root / "airflow" / "airflow.db", timeout=60, isolation_level=None)) as db:
+        db.execute("BEGIN IMMEDIATE")  # the one writer's lock, as a task's unfinished request holds it
+        with ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(api.http.request, *unpause, json={"is_paused": False}, headers=headers)
+            with contextlib.suppress(TimeoutError):
+                answer.exception(timeout=30)  # with a minute's wait the request would still hang here
+            db.execute("ROLLBACK")
+            response = answer.result()
+    assert response.status_code == 500 and "Database error" in response.text, response.text
+    assert api.call(*unpause, json={"is_paused": False})["is_paused"] is False
