@@ -46,7 +46,7 @@
         cast(substr(lpad({{ body }}, 17, '0'), {{ position }}, 1) as integer) * {{ 3 if position % 2 == 1 else 1 }}
         {%- if not loop.last %} +{% endif %}
         {%- endfor %}
-    ) % 10) % 10 as varchar)
+    ) % 10) % 10 as {{ string_type() }})
 {%- endmacro %}
 
 {#- The key with its check digit appended (null when body is null). -#}

@@ -26,7 +26,7 @@
                 then 'duplicate_event: event ' || event_key || ' was already delivered in ' || first_source_blob
             when row_problem is not null then row_problem
             when copy_number > 1
-                then 'duplicate_key: ' || {{ item_label }} || cast(position as varchar) || ' of event ' || event_key
+                then 'duplicate_key: ' || {{ item_label }} || cast(position as {{ string_type() }}) || ' of event ' || event_key
                     || ' appears twice'
         end as rejection_reason
 {%- endmacro %}

@@ -143,3 +143,71 @@
 {% macro postgres__matches_regex(column, pattern) -%}
     coalesce({{ column }} ~ '{{ pattern }}', false)
 {%- endmacro %}
+
+
+{#- The text type in casts: `varchar` (DuckDB, PostgreSQL); Spark wants `string` (its varchar needs a length). -#}
+{% macro string_type() -%}
+    {{ return(adapter.dispatch('string_type', 'retail_factory')()) }}
+{%- endmacro %}
+
+{% macro default__string_type() -%}
+    varchar
+{%- endmacro %}
+
+{% macro spark__string_type() -%}
+    string
+{%- endmacro %}
+
+
+{#- The double-precision float type in casts: `float8` (DuckDB, PostgreSQL); `double` in Spark. -#}
+{% macro double_type() -%}
+    {{ return(adapter.dispatch('double_type', 'retail_factory')()) }}
+{%- endmacro %}
+
+{% macro default__double_type() -%}
+    float8
+{%- endmacro %}
+
+{% macro spark__double_type() -%}
+    double
+{%- endmacro %}
+
+
+{#- The ISO 8601 week-numbering year and day of week (Monday = 1) of a date. -#}
+{% macro iso_year(date) -%}
+    {{ return(adapter.dispatch('iso_year', 'retail_factory')(date)) }}
+{%- endmacro %}
+
+{% macro default__iso_year(date) -%}
+    extract(isoyear from {{ date }})
+{%- endmacro %}
+
+{% macro spark__iso_year(date) -%}
+    extract(yearofweek from {{ date }})
+{%- endmacro %}
+
+{% macro iso_day_of_week(date) -%}
+    {{ return(adapter.dispatch('iso_day_of_week', 'retail_factory')(date)) }}
+{%- endmacro %}
+
+{% macro default__iso_day_of_week(date) -%}
+    extract(isodow from {{ date }})
+{%- endmacro %}
+
+{% macro spark__iso_day_of_week(date) -%}
+    extract(dayofweek_iso from {{ date }})
+{%- endmacro %}
+
+
+{#- `with name as materialized (…)`: computed once, not inlined where it is used (DuckDB, PostgreSQL).
+    Spark has no such hint: it plans the CTE itself. -#}
+{% macro materialized_cte() -%}
+    {{ return(adapter.dispatch('materialized_cte', 'retail_factory')()) }}
+{%- endmacro %}
+
+{% macro default__materialized_cte() -%}
+    materialized
+{%- endmacro %}
+
+{% macro spark__materialized_cte() -%}
+{%- endmacro %}

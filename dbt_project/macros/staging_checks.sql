@@ -68,7 +68,7 @@
     "https://ns.gs1.org/cbv/BizStep-shipping" (the contract's Web URI) or the ref.gs1.org form → "shipping".
     Custom (non-CBV) URIs are kept as sent. -#}
 {% macro cbv_bare_value(column) -%}
-    cast(regexp_replace({{ column }}, '^(urn:epcglobal:cbv:[a-z]+:|https?://(ns|ref)[.]gs1[.]org/cbv/[A-Za-z]+-)', '') as varchar)
+    cast(regexp_replace({{ column }}, '^(urn:epcglobal:cbv:[a-z]+:|https?://(ns|ref)[.]gs1[.]org/cbv/[A-Za-z]+-)', '') as {{ string_type() }})
 {%- endmacro %}
 
 
@@ -102,13 +102,13 @@
 
 {#- "<code>: <field> "<raw value>" <problem>"; `field` names the value when `column` is an expression. -#}
 {% macro reject_reason(code, column, problem, field=none) -%}
-    '{{ code }}: {{ field or column }} "' || coalesce(cast({{ column }} as varchar), '') || '" {{ problem }}'
+    '{{ code }}: {{ field or column }} "' || coalesce(cast({{ column }} as {{ string_type() }}), '') || '" {{ problem }}'
 {%- endmacro %}
 
 
 {#- The key of a raw row as text, values as delivered joined by '|' (never null: missing is empty). -#}
 {% macro row_key(columns) -%}
     {%- for column in columns -%}
-        coalesce(cast({{ column }} as varchar), ''){% if not loop.last %} || '|' || {% endif %}
+        coalesce(cast({{ column }} as {{ string_type() }}), ''){% if not loop.last %} || '|' || {% endif %}
     {%- endfor -%}
 {%- endmacro %}

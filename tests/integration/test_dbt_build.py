@@ -23,7 +23,7 @@ from retail_factory.storage import blob_service, empty_containers
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.dbt import run_dbt
 from retail_factory.warehouse.export import PUBLIC_MARTS
-from retail_factory.warehouse.fingerprint import Fingerprint, table_fingerprint
+from retail_factory.warehouse.fingerprint import LOAD_TIME_COLUMNS, Fingerprint, fingerprint_rows, table_fingerprint
 from retail_factory.warehouse.loader import RawLoader
 
 from tests.conftest import SIM_START
@@ -82,6 +82,35 @@ def test_duckdb_and_postgres_build_the_same_marts(built) -> None:
     duck, pg = built["duckdb"]["marts"], built["postgres"]["marts"]
     different = {name: (duck[name], pg[name]) for name in duck if duck[name] != pg[name]}
     assert not different, f"marts that differ between DuckDB and PostgreSQL: {different}"
+
+
+def test_spark_builds_the_same_marts(built, tmp_path: Path) -> None:
+    """The same project on Spark (dbt-spark in a local session): the raw tables the DuckDB build
+    read, copied into Spark, give every public mart the same rows (its data tests pass there too)."""
+    from retail_factory.warehouse.spark import copy_raw_tables, spark_session
+
+    with environment({**built["duckdb"]["env"], "RETAIL_FACTORY_SPARK_DIR": str(tmp_path / "spark")}):
+        duckdb = get_warehouse()
+        with spark_session() as spark:
+            copied = copy_raw_tables(duckdb, spark, tmp_path / "raw-parquet")
+        with duckdb.session(read_only=True) as query:
+            raw_rows = {name: query(f"select count(*) from raw.{name}")[1][0][0] for name in copied}
+        assert copied == raw_rows and copied["retail__pos"] > 0
+        results = run_dbt(["build", "--vars", json.dumps({"run_date": DAYS[-1].isoformat()}),
+                           "--exclude-resource-type", "unit_test"], target="spark")  # fmt: skip
+        with duckdb.session(read_only=True) as query:  # compared in DuckDB's column order
+            columns = {mart.name: [c for (c,) in query(
+                "select column_name from information_schema.columns where table_schema = 'marts'"
+                " and table_name = ? order by ordinal_position", [mart.name])[1]] for mart in PUBLIC_MARTS}  # fmt: skip
+        with spark_session() as spark:
+            spark_marts = {
+                name: fingerprint_rows([tuple(row) for row in spark.table(f"marts.{name}").select(*kept).collect()])
+                for name, kept in ((n, [c for c in cs if c not in LOAD_TIME_COLUMNS]) for n, cs in columns.items())
+            }
+    assert {r["status"] for r in results["results"]} <= {"success", "pass", "warn"}
+    different = {name: (mart, spark_marts[name]) for name, mart in built["duckdb"]["marts"].items()
+                 if spark_marts[name] != mart}  # fmt: skip
+    assert not different, f"marts that differ between DuckDB and Spark: {different}"
 
 
 @pytest.mark.parametrize("kind", ["duckdb", "postgres"])

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from retail_factory.config import TELEMETRY_OFF, Settings, get_settings
+from retail_factory.warehouse.spark import dbt_spark_env
 
 if TYPE_CHECKING:
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
@@ -48,6 +49,7 @@ def dbt_env(settings: Settings | None = None) -> dict[str, str]:
     env.update(
         RETAIL_FACTORY_WAREHOUSE=s.warehouse,
         RETAIL_FACTORY_DUCKDB_PATH=str(s.duckdb_path),
+        **dbt_spark_env(),
         **TELEMETRY_OFF,
     )
     return env
@@ -73,7 +75,7 @@ def _project_fingerprint(project: Path) -> str:
     return digest.hexdigest()
 
 
-def run_dbt(args: list[str], settings: Settings | None = None) -> dict[str, Any]:
+def run_dbt(args: list[str], settings: Settings | None = None, target: str | None = None) -> dict[str, Any]:
     """Run one dbt command in its own process; return its run results, or raise with dbt's message.
 
     Its own process, as the DAG's build: DuckDB lets one process write a file, and dbt-duckdb
@@ -88,7 +90,7 @@ def run_dbt(args: list[str], settings: Settings | None = None) -> dict[str, Any]
     command = [dbt_executable(), *args]
     command += ["--project-dir", str(s.dbt_project_dir), "--profiles-dir", str(s.dbt_project_dir)]
     command += ["--target-path", str(s.dbt_target_dir), "--log-path", str(s.dbt_target_dir / "logs")]
-    command += ["--target", s.warehouse]
+    command += ["--target", target or s.warehouse]  # another target: the spark one (warehouse.spark)
     last_lines: collections.deque[str] = collections.deque(maxlen=20)
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as dbt:
         for line in dbt.stdout or ():

@@ -47,7 +47,7 @@ event_places as (
 
 ),
 
-event_places_completed as materialized (
+event_places_completed as {{ materialized_cte() }} (
 
     select
         event_key,
@@ -85,7 +85,7 @@ parties_ranked as (
 
 ),
 
-parties_per_event as materialized (
+parties_per_event as {{ materialized_cte() }} (
 
     select
         event_key,
@@ -112,7 +112,7 @@ biz_transactions_ranked as (
 
 ),
 
-biz_transactions_per_event as materialized (
+biz_transactions_per_event as {{ materialized_cte() }} (
 
     select
         event_key,
@@ -125,7 +125,7 @@ biz_transactions_per_event as materialized (
 
 ),
 
-declared_erroneous as materialized (
+declared_erroneous as {{ materialized_cte() }} (
 
     select distinct event_id
     from epcis_events

@@ -53,7 +53,7 @@ instance_level_items as (
         epcis_epcs.position,
         epcis_epcs.epc,
         cast(1 as decimal(18, 4)) as quantity,  -- one object
-        cast(null as varchar) as uom,
+        cast(null as {{ string_type() }}) as uom,
         true as is_instance_level,
         epcis_epcs.ingest_date
 
@@ -69,7 +69,7 @@ parent_items as (
         cast(1 as bigint) as position,
         epcis_events.parent_id as epc,
         cast(1 as decimal(18, 4)) as quantity,
-        cast(null as varchar) as uom,
+        cast(null as {{ string_type() }}) as uom,
         true as is_instance_level,
         epcis_events.ingest_date
 

@@ -85,14 +85,14 @@ pallets_emptied as (
         'parent' as role,
         cast(1 as bigint) as position,
         aggregations.desadv_id as reference_id,
-        cast(null as varchar) as gtin14,
-        cast(null as varchar) as gtin,
-        cast(null as varchar) as lot,
-        cast(null as varchar) as child_sscc,
+        cast(null as {{ string_type() }}) as gtin14,
+        cast(null as {{ string_type() }}) as gtin,
+        cast(null as {{ string_type() }}) as lot,
+        cast(null as {{ string_type() }}) as child_sscc,
         parents.parent_sscc as pallet_sscc,
         aggregations.location_id,
         cast(null as decimal(18, 4)) as quantity,
-        cast(null as varchar) as uom,
+        cast(null as {{ string_type() }}) as uom,
         aggregations.event_date as link_date,
         aggregations.event_at,
         aggregations.ingest_date,
@@ -129,12 +129,12 @@ final as (
     select
         -- link
         {{ dbt.hash(dbt.concat([
-            "link_type", "'|'", "event_key", "'|'", "role", "'|'", "cast(position as varchar)"
+            "link_type", "'|'", "event_key", "'|'", "role", "'|'", "cast(position as " ~ string_type() ~ ")"
         ])) }} as link_id,
         link_type,
         'epcis' as source,
         event_key,
-        cast(null as varchar) as transformation_id,
+        cast(null as {{ string_type() }}) as transformation_id,
         reference_id,
 
         -- from: the child, or the pallet it comes off

@@ -40,12 +40,12 @@ final as (
         -- link
         {{ dbt.hash(dbt.concat([
             "'shipped|'", "shipped_objects.event_key", "'|'", "shipped_objects.role", "'|'",
-            "cast(shipped_objects.position as varchar)"
+            "cast(shipped_objects.position as " ~ string_type() ~ ")"
         ])) }} as link_id,
         'shipped' as link_type,
         'epcis' as source,
         shipped_objects.event_key,
-        cast(null as varchar) as transformation_id,
+        cast(null as {{ string_type() }}) as transformation_id,
         coalesce(shipping_events.desadv_id, shipping_events.po_id) as reference_id,  -- else its purchase order
 
         -- from

@@ -75,7 +75,7 @@ outputs_with_shares as (
         count(quantity) over (partition by transformation_key) as outputs_with_quantity,
         min(coalesce(uom, '')) over (partition by transformation_key) as min_output_uom,
         max(coalesce(uom, '')) over (partition by transformation_key) as max_output_uom,
-        sum(cast(quantity as float8)) over (partition by transformation_key) as total_output_quantity
+        sum(cast(quantity as {{ double_type() }})) over (partition by transformation_key) as total_output_quantity
 
     from transformation_items
     where side = 'output'
@@ -108,9 +108,9 @@ links as (
             when outputs_with_shares.outputs_with_quantity = outputs_with_shares.output_count
                 and outputs_with_shares.min_output_uom = outputs_with_shares.max_output_uom
                 and outputs_with_shares.total_output_quantity > 0
-                then cast(inputs.quantity as float8) * cast(outputs_with_shares.quantity as float8)
+                then cast(inputs.quantity as {{ double_type() }}) * cast(outputs_with_shares.quantity as {{ double_type() }})
                     / outputs_with_shares.total_output_quantity
-            else cast(inputs.quantity as float8) / outputs_with_shares.output_count
+            else cast(inputs.quantity as {{ double_type() }}) / outputs_with_shares.output_count
         end as allocated_quantity,
         inputs.uom,
         outputs_with_shares.uom as output_uom,
@@ -133,8 +133,8 @@ final as (
         -- link
         {{ dbt.hash(dbt.concat([
             "'transformed_into|'", "input_event_key", "'|'", "input_role", "'|'",
-            "cast(input_position as varchar)", "'|'", "event_key", "'|'", "output_role", "'|'",
-            "cast(output_position as varchar)"
+            "cast(input_position as " ~ string_type() ~ ")", "'|'", "event_key", "'|'", "output_role", "'|'",
+            "cast(output_position as " ~ string_type() ~ ")"
         ])) }} as link_id,
         'transformed_into' as link_type,
         'epcis' as source,

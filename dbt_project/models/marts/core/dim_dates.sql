@@ -26,9 +26,9 @@ described as (
 
     select
         days.date_day,
-        extract(isoyear from days.date_day) as iso_year,
+        {{ iso_year("days.date_day") }} as iso_year,
         extract(week from days.date_day) as iso_week,
-        extract(isodow from days.date_day) as iso_day_of_week,
+        {{ iso_day_of_week("days.date_day") }} as iso_day_of_week,
         extract(month from days.date_day) as month_of_year,
         extract(quarter from days.date_day) as quarter_of_year,
         extract(year from days.date_day) as calendar_year,
@@ -57,14 +57,14 @@ final as (
                 when 5 then 'Friday'
                 when 6 then 'Saturday'
                 when 7 then 'Sunday'
-            end as varchar
+            end as {{ string_type() }}
         ) as day_name,
         cast(month_of_year as integer) as month,
         cast(quarter_of_year as integer) as quarter,
         cast({{ dbt.dateadd('day', '1 - cast(iso_day_of_week as integer)', 'date_day') }} as date) as iso_week_start_date,
         cast(iso_day_of_week >= 6 as boolean) as is_weekend,
         cast(holiday_name is not null as boolean) as is_french_public_holiday,
-        cast(holiday_name as varchar) as holiday_name
+        cast(holiday_name as {{ string_type() }}) as holiday_name
 
     from described
 

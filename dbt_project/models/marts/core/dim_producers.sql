@@ -33,12 +33,12 @@ latest_snapshot as (
 final as (
 
     select
-        cast(producer_id as varchar) as producer_id,
-        cast(name as varchar) as producer_name,
-        cast(kind as varchar) as producer_kind,
-        cast(country as varchar) as country,
-        cast(region as varchar) as region,
-        cast(gs1_company_prefix as varchar) as gs1_company_prefix,
+        cast(producer_id as {{ string_type() }}) as producer_id,
+        cast(name as {{ string_type() }}) as producer_name,
+        cast(kind as {{ string_type() }}) as producer_kind,
+        cast(country as {{ string_type() }}) as country,
+        cast(region as {{ string_type() }}) as region,
+        cast(gs1_company_prefix as {{ string_type() }}) as gs1_company_prefix,
         cast(is_chain_owned as boolean) as is_chain_owned,
         cast(first_seen_date as date) as first_seen_date,
         cast(last_seen_date as date) as last_seen_date

@@ -116,16 +116,16 @@ final as (
 
     select
         -- ids
-        cast(swaps_ranked.store_id as varchar) as store_id,
-        cast(swaps_ranked.gtin as varchar) as gtin,
-        cast(swaps_ranked.swap_gtin as varchar) as swap_gtin,
+        cast(swaps_ranked.store_id as {{ string_type() }}) as store_id,
+        cast(swaps_ranked.gtin as {{ string_type() }}) as gtin,
+        cast(swaps_ranked.swap_gtin as {{ string_type() }}) as swap_gtin,
 
         -- strings
-        cast(swaps_ranked.product_name as varchar) as product_name,
-        cast(swaps_ranked.swap_product_name as varchar) as swap_product_name,
-        cast(swaps_ranked.category as varchar) as category,
-        cast(swaps_ranked.nutriscore_grade as varchar) as nutriscore_grade,
-        cast(swaps_ranked.swap_nutriscore_grade as varchar) as swap_nutriscore_grade,
+        cast(swaps_ranked.product_name as {{ string_type() }}) as product_name,
+        cast(swaps_ranked.swap_product_name as {{ string_type() }}) as swap_product_name,
+        cast(swaps_ranked.category as {{ string_type() }}) as category,
+        cast(swaps_ranked.nutriscore_grade as {{ string_type() }}) as nutriscore_grade,
+        cast(swaps_ranked.swap_nutriscore_grade as {{ string_type() }}) as swap_nutriscore_grade,
 
         -- numerics
         cast(swaps_ranked.swap_rank as integer) as swap_rank,

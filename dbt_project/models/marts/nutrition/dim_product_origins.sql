@@ -62,19 +62,28 @@ transformations as (
 
 ),
 
--- Every lot made, at any depth, from a farm's lot (union, not union all: a cycle in bad data ends)
-lots_traced_to_farms (gtin, lot) as (
+-- Every lot made, at any depth, from a farm's lot. Spark's recursive CTEs take `union all` only, so
+-- rows are deduplicated after the recursion, and `depth` ends a cycle in bad data.
+lot_lineage (gtin, lot, depth) as (
 
-    select gtin, lot from farm_lots_shipped
-    union
+    select gtin, lot, 0 from farm_lots_shipped
+    union all
     select
         transformations.to_gtin as gtin,
-        transformations.to_lot as lot
+        transformations.to_lot as lot,
+        lot_lineage.depth + 1 as depth
 
     from transformations
-    inner join lots_traced_to_farms
-        on lots_traced_to_farms.gtin = transformations.from_gtin
-        and lots_traced_to_farms.lot = transformations.from_lot
+    inner join lot_lineage
+        on lot_lineage.gtin = transformations.from_gtin
+        and lot_lineage.lot = transformations.from_lot
+    where lot_lineage.depth < 16
+
+),
+
+lots_traced_to_farms as (
+
+    select distinct gtin, lot from lot_lineage
 
 ),
 
@@ -98,20 +107,20 @@ final as (
 
     select
         -- ids
-        cast(products.gtin as varchar) as gtin,
-        cast(products.producer_id as varchar) as producer_id,
+        cast(products.gtin as {{ string_type() }}) as gtin,
+        cast(products.producer_id as {{ string_type() }}) as producer_id,
 
         -- strings
-        cast(products.product_name as varchar) as product_name,
-        cast(products.origin_country as varchar) as origin_country,
-        cast(producers.producer_name as varchar) as producer_name,
-        cast(producers.producer_kind as varchar) as producer_kind,
+        cast(products.product_name as {{ string_type() }}) as product_name,
+        cast(products.origin_country as {{ string_type() }}) as origin_country,
+        cast(producers.producer_name as {{ string_type() }}) as producer_name,
+        cast(producers.producer_kind as {{ string_type() }}) as producer_kind,
 
         -- numerics
         cast(coalesce(received_units.units_received, 0) as bigint) as units_received,
         cast(coalesce(received_units.units_traced_to_farm, 0) as bigint) as units_traced_to_farm,
         cast(
-            received_units.units_traced_to_farm * 1.0 / nullif(received_units.units_received, 0) as float8
+            received_units.units_traced_to_farm * 1.0 / nullif(received_units.units_received, 0) as {{ double_type() }}
         ) as farm_traced_share,
 
         -- booleans

@@ -62,7 +62,7 @@ shares as (
         *,
         {%- for grade in grades %}
         units_{{ grade }} * 1.0 / nullif(units_sold, 0) as units_share_{{ grade }},
-        revenue_{{ grade }} * 1.0 / nullif(revenue_eur, 0) as revenue_share_{{ grade }},
+        cast(revenue_{{ grade }} as {{ double_type() }}) / nullif(revenue_eur, 0) as revenue_share_{{ grade }},
         {%- endfor %}
         (units_a + units_b) * 1.0 / nullif(units_sold - units_unknown, 0) as healthy_units_share,
         (units_d + units_e) * 1.0 / nullif(units_sold - units_unknown, 0) as unhealthy_units_share,
@@ -97,7 +97,7 @@ final as (
 
     select
         -- ids
-        cast(store_id as varchar) as store_id,
+        cast(store_id as {{ string_type() }}) as store_id,
 
         -- numerics
         cast(trading_days as integer) as trading_days,
@@ -105,14 +105,14 @@ final as (
         cast(revenue_eur as numeric(18, 2)) as revenue_eur,
         {%- for grade in grades %}
         cast(units_{{ grade }} as bigint) as units_{{ grade }},
-        cast(units_share_{{ grade }} as float8) as units_share_{{ grade }},
-        cast(revenue_share_{{ grade }} as float8) as revenue_share_{{ grade }},
+        cast(units_share_{{ grade }} as {{ double_type() }}) as units_share_{{ grade }},
+        cast(revenue_share_{{ grade }} as {{ double_type() }}) as revenue_share_{{ grade }},
         {%- endfor %}
-        cast(healthy_units_share as float8) as healthy_units_share,
-        cast(unhealthy_units_share as float8) as unhealthy_units_share,
-        cast(mean_nutriscore_score as float8) as mean_nutriscore_score,
-        cast(healthy_units_share_change_4w as float8) as healthy_units_share_change_4w,
-        cast(healthy_units_share_trend_8w as float8) as healthy_units_share_trend_8w,
+        cast(healthy_units_share as {{ double_type() }}) as healthy_units_share,
+        cast(unhealthy_units_share as {{ double_type() }}) as unhealthy_units_share,
+        cast(mean_nutriscore_score as {{ double_type() }}) as mean_nutriscore_score,
+        cast(healthy_units_share_change_4w as {{ double_type() }}) as healthy_units_share_change_4w,
+        cast(healthy_units_share_trend_8w as {{ double_type() }}) as healthy_units_share_trend_8w,
 
         -- dates
         cast(week_start_date as date) as week_start_date

@@ -14,13 +14,13 @@ final as (
 
     select
         -- ids
-        cast(gtin as varchar) as gtin,
+        cast(gtin as {{ string_type() }}) as gtin,
 
         -- strings
-        cast(name as varchar) as product_name,
-        cast(split_part(nutrition_problem, ':', 1) as varchar) as rejection_code,
-        cast(nutrition_problem as varchar) as rejection_reason,
-        cast(source_blob as varchar) as source_blob,
+        cast(name as {{ string_type() }}) as product_name,
+        cast(split_part(nutrition_problem, ':', 1) as {{ string_type() }}) as rejection_code,
+        cast(nutrition_problem as {{ string_type() }}) as rejection_reason,
+        cast(source_blob as {{ string_type() }}) as source_blob,
 
         -- numerics
         cast(source_row as bigint) as source_row,

@@ -8,7 +8,7 @@
     appends exactly the rows it deleted. -#}
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         incremental_strategy='append',
         on_schema_change='append_new_columns',
         pre_hook="{{ delete_ingest_date_window() }}",
@@ -66,8 +66,8 @@ rejected_rows as (
 final as (
 
     select
-        cast(source_table as varchar) as source_table,
-        cast(source_blob as varchar) as source_blob,
+        cast(source_table as {{ string_type() }}) as source_table,
+        cast(source_blob as {{ string_type() }}) as source_blob,
         cast(source_row as bigint) as source_row,
         cast(ingest_date as date) as ingest_date,
         cast(
@@ -76,10 +76,10 @@ final as (
                     then substr(rejection_reason, 1, position(':' in rejection_reason) - 1)
                 else rejection_reason
             end
-            as varchar
+            as {{ string_type() }}
         ) as rejection_code,
-        cast(rejection_reason as varchar) as rejection_reason,
-        cast(row_key as varchar) as rejected_key
+        cast(rejection_reason as {{ string_type() }}) as rejection_reason,
+        cast(row_key as {{ string_type() }}) as rejected_key
 
     from rejected_rows
 

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         incremental_strategy='delete+insert',
         unique_key=['store_id', 'gtin', 'snapshot_date'],
         on_schema_change='append_new_columns',
@@ -123,8 +123,8 @@ stock_equation as (
 final as (
 
     select
-        cast(store_id as varchar) as store_id,
-        cast(gtin as varchar) as gtin,
+        cast(store_id as {{ string_type() }}) as store_id,
+        cast(gtin as {{ string_type() }}) as gtin,
         cast(on_hand_qty as bigint) as on_hand_qty,
         cast(previous_on_hand_qty as bigint) as previous_on_hand_qty,
         cast(received_qty as bigint) as received_qty,

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         incremental_strategy='delete+insert',
         unique_key=['promo_id', 'gtin'],
         on_schema_change='append_new_columns',
@@ -22,10 +22,10 @@ promotions as (
 final as (
 
     select
-        cast(promo_id as varchar) as promo_id,
-        cast(gtin as varchar) as gtin,
-        cast(store_format as varchar) as store_format,
-        cast(mechanism as varchar) as mechanism,
+        cast(promo_id as {{ string_type() }}) as promo_id,
+        cast(gtin as {{ string_type() }}) as gtin,
+        cast(store_format as {{ string_type() }}) as store_format,
+        cast(mechanism as {{ string_type() }}) as mechanism,
         cast(discount_pct as numeric(9, 4)) as discount_pct,
         cast(start_date as date) as start_date,
         cast(end_date as date) as end_date,

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         incremental_strategy='delete+insert',
         unique_key=['store_id', 'gtin', 'sold_date'],
         on_schema_change='append_new_columns',
@@ -41,8 +41,8 @@ sales_per_day as (
 final as (
 
     select
-        cast(store_id as varchar) as store_id,
-        cast(gtin as varchar) as gtin,
+        cast(store_id as {{ string_type() }}) as store_id,
+        cast(gtin as {{ string_type() }}) as gtin,
         cast(units_sold as bigint) as units_sold,
         cast(promoted_units_sold as bigint) as promoted_units_sold,
         cast(revenue_eur as numeric(18, 4)) as revenue_eur,

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         incremental_strategy='delete+insert',
         unique_key=['store_id', 'snapshot_date'],
         on_schema_change='append_new_columns',
@@ -88,7 +88,7 @@ availability_per_store_day as (
 final as (
 
     select
-        cast(store_id as varchar) as store_id,
+        cast(store_id as {{ string_type() }}) as store_id,
         cast(products_listed as bigint) as products_listed,
         cast(products_in_stock as bigint) as products_in_stock,
         cast(products_at_zero as bigint) as products_at_zero,

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         incremental_strategy='delete+insert',
         unique_key=['flow', 'order_id', 'order_line'],
         on_schema_change='append_new_columns',
@@ -33,12 +33,12 @@ received_order_lines as (
 final as (
 
     select
-        cast(flow as varchar) as flow,
-        cast(order_id as varchar) as order_id,
+        cast(flow as {{ string_type() }}) as flow,
+        cast(order_id as {{ string_type() }}) as order_id,
         cast(order_line as bigint) as order_line,
-        cast(supplier_id as varchar) as supplier_id,
-        cast(receiver_id as varchar) as receiver_id,
-        cast(gtin as varchar) as gtin,
+        cast(supplier_id as {{ string_type() }}) as supplier_id,
+        cast(receiver_id as {{ string_type() }}) as receiver_id,
+        cast(gtin as {{ string_type() }}) as gtin,
         cast(ordered_qty as bigint) as ordered_qty,
         cast(received_qty as bigint) as received_qty,
         cast(receipt_lines as bigint) as receipt_lines,

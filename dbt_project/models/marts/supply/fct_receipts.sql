@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         incremental_strategy='delete+insert',
         unique_key=['receipt_id', 'receipt_line'],
         on_schema_change='append_new_columns',
@@ -23,17 +23,17 @@ receipts_matched as (
 final as (
 
     select
-        cast(receipt_id as varchar) as receipt_id,
+        cast(receipt_id as {{ string_type() }}) as receipt_id,
         cast(receipt_line as bigint) as receipt_line,
-        cast(shipment_id as varchar) as shipment_id,
+        cast(shipment_id as {{ string_type() }}) as shipment_id,
         cast(shipment_line as bigint) as shipment_line,
-        cast(sscc as varchar) as sscc,
-        cast(store_id as varchar) as store_id,
-        cast(warehouse_id as varchar) as warehouse_id,
-        cast(order_id as varchar) as order_id,
+        cast(sscc as {{ string_type() }}) as sscc,
+        cast(store_id as {{ string_type() }}) as store_id,
+        cast(warehouse_id as {{ string_type() }}) as warehouse_id,
+        cast(order_id as {{ string_type() }}) as order_id,
         cast(order_line as bigint) as order_line,
-        cast(gtin as varchar) as gtin,
-        cast(lot as varchar) as lot,
+        cast(gtin as {{ string_type() }}) as gtin,
+        cast(lot as {{ string_type() }}) as lot,
         cast(received_qty as bigint) as received_qty,
         cast(shipped_qty as bigint) as shipped_qty,
         cast(received_qty - shipped_qty as bigint) as quantity_gap,

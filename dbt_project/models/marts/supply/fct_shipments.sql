@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         incremental_strategy='delete+insert',
         unique_key=['shipment_id', 'shipment_line'],
         on_schema_change='append_new_columns',
@@ -21,15 +21,15 @@ shipments as (
 final as (
 
     select
-        cast(shipment_id as varchar) as shipment_id,
+        cast(shipment_id as {{ string_type() }}) as shipment_id,
         cast(shipment_line as bigint) as shipment_line,
-        cast(sscc as varchar) as sscc,
-        cast(order_id as varchar) as order_id,
+        cast(sscc as {{ string_type() }}) as sscc,
+        cast(order_id as {{ string_type() }}) as order_id,
         cast(order_line as bigint) as order_line,
-        cast(warehouse_id as varchar) as warehouse_id,
-        cast(store_id as varchar) as store_id,
-        cast(gtin as varchar) as gtin,
-        cast(lot as varchar) as lot,
+        cast(warehouse_id as {{ string_type() }}) as warehouse_id,
+        cast(store_id as {{ string_type() }}) as store_id,
+        cast(gtin as {{ string_type() }}) as gtin,
+        cast(lot as {{ string_type() }}) as lot,
         cast(quantity as bigint) as shipped_qty,
         cast(
             {{ dbt.datediff('shipped_date', 'expected_delivery_date', 'day') }} as integer

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         incremental_strategy='delete+insert',
         unique_key=['order_id', 'order_line'],
         on_schema_change='append_new_columns',
@@ -20,11 +20,11 @@ store_orders as (
 final as (
 
     select
-        cast(order_id as varchar) as order_id,
+        cast(order_id as {{ string_type() }}) as order_id,
         cast(order_line as bigint) as order_line,
-        cast(store_id as varchar) as store_id,
-        cast(warehouse_id as varchar) as warehouse_id,
-        cast(gtin as varchar) as gtin,
+        cast(store_id as {{ string_type() }}) as store_id,
+        cast(warehouse_id as {{ string_type() }}) as warehouse_id,
+        cast(gtin as {{ string_type() }}) as gtin,
         cast(quantity as bigint) as ordered_qty,
         cast(case_size as bigint) as case_size,
         cast(round(cast(quantity as numeric(18, 4)) / nullif(case_size, 0), 4) as numeric(18, 4)) as ordered_cases,

@@ -65,9 +65,9 @@ otif_per_week as (
 final as (
 
     select
-        cast(flow as varchar) as flow,
-        cast(supplier_id as varchar) as supplier_id,
-        cast(extract(isoyear from week_start_date) as integer) as iso_year,
+        cast(flow as {{ string_type() }}) as flow,
+        cast(supplier_id as {{ string_type() }}) as supplier_id,
+        cast({{ iso_year("week_start_date") }} as integer) as iso_year,
         cast(extract(week from week_start_date) as integer) as iso_week,
         cast(order_lines_due as bigint) as order_lines_due,
         cast(order_lines_received as bigint) as order_lines_received,

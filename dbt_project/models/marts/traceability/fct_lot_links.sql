@@ -1,12 +1,12 @@
 {{
     config(
-        materialized='incremental',
+        materialized=incremental_or_table(),
         incremental_strategy='delete+insert',
         unique_key='link_id',
         on_schema_change='fail',
         post_hook=[
-            "delete from {{ this }} where event_key in
-                (select event_key from {{ ref('int_epcis_events_enriched') }} where is_cancelled)"
+            "{% if is_incremental() %}delete from {{ this }} where event_key in
+                (select event_key from {{ ref('int_epcis_events_enriched') }} where is_cancelled){% endif %}"
         ],
     )
 }}
@@ -23,7 +23,8 @@
       received          the store booked the lot in (receipts: warehouse → store)
     Rebuilt by ingest date; a transformation's links carry the latest ingest date of its events.
     An event declared erroneous (EPCIS errorDeclaration, delivered any day later) no longer
-    counts: the post-hook removes its links, which delete+insert on link_id would keep. -#}
+    counts: the post-hook removes its links, which delete+insert on link_id would keep (a full
+    build has none: the intermediate models leave cancelled events out). -#}
 with
 
 int_lot_links_transformed as (
@@ -91,12 +92,12 @@ producer_delivery_links as (
 
     select
         {{ dbt.hash(dbt.concat([
-            "'shipped|producer_deliveries|'", "delivery_id", "'|'", "cast(delivery_line as varchar)"
+            "'shipped|producer_deliveries|'", "delivery_id", "'|'", "cast(delivery_line as " ~ string_type() ~ ")"
         ])) }} as link_id,
         'shipped' as link_type,
         'producer_deliveries' as source,
-        cast(null as varchar) as event_key,
-        cast(null as varchar) as transformation_id,
+        cast(null as {{ string_type() }}) as event_key,
+        cast(null as {{ string_type() }}) as transformation_id,
         delivery_id as reference_id,
         lpad(gtin, 14, '0') as from_gtin14,
         gtin as from_gtin,
@@ -111,8 +112,8 @@ producer_delivery_links as (
         quantity as input_quantity,
         quantity as output_quantity,
         quantity as allocated_quantity,
-        cast(null as varchar) as uom,
-        cast(null as varchar) as output_uom,
+        cast(null as {{ string_type() }}) as uom,
+        cast(null as {{ string_type() }}) as output_uom,
         delivered_date as link_date,
         ingest_date,
         delivered_at as event_at
@@ -125,17 +126,17 @@ shipment_links as (
 
     select
         {{ dbt.hash(dbt.concat([
-            "'shipped|shipments|'", "shipment_id", "'|'", "cast(shipment_line as varchar)"
+            "'shipped|shipments|'", "shipment_id", "'|'", "cast(shipment_line as " ~ string_type() ~ ")"
         ])) }} as link_id,
         'shipped' as link_type,
         'shipments' as source,
-        cast(null as varchar) as event_key,
-        cast(null as varchar) as transformation_id,
+        cast(null as {{ string_type() }}) as event_key,
+        cast(null as {{ string_type() }}) as transformation_id,
         shipment_id as reference_id,
         lpad(gtin, 14, '0') as from_gtin14,
         gtin as from_gtin,
         lot as from_lot,
-        cast(null as varchar) as from_sscc,  -- picked from warehouse stock: the inbound pallet is not recorded
+        cast(null as {{ string_type() }}) as from_sscc,  -- picked from warehouse stock: the inbound pallet is not recorded
         warehouse_id as from_location_id,
         lpad(gtin, 14, '0') as to_gtin14,
         gtin as to_gtin,
@@ -145,8 +146,8 @@ shipment_links as (
         quantity as input_quantity,
         quantity as output_quantity,
         quantity as allocated_quantity,
-        cast(null as varchar) as uom,
-        cast(null as varchar) as output_uom,
+        cast(null as {{ string_type() }}) as uom,
+        cast(null as {{ string_type() }}) as output_uom,
         shipped_date as link_date,
         ingest_date,
         shipped_at as event_at
@@ -160,12 +161,12 @@ receipt_links as (
     select
         {{ dbt.hash(dbt.concat([
             "'received|receipts|'", "stg_supply__receipts.receipt_id", "'|'",
-            "cast(stg_supply__receipts.receipt_line as varchar)"
+            "cast(stg_supply__receipts.receipt_line as " ~ string_type() ~ ")"
         ])) }} as link_id,
         'received' as link_type,
         'receipts' as source,
-        cast(null as varchar) as event_key,
-        cast(null as varchar) as transformation_id,
+        cast(null as {{ string_type() }}) as event_key,
+        cast(null as {{ string_type() }}) as transformation_id,
         stg_supply__receipts.receipt_id as reference_id,
         lpad(stg_supply__receipts.gtin, 14, '0') as from_gtin14,
         stg_supply__receipts.gtin as from_gtin,
@@ -180,8 +181,8 @@ receipt_links as (
         stg_supply__receipts.quantity as input_quantity,
         stg_supply__receipts.quantity as output_quantity,
         stg_supply__receipts.quantity as allocated_quantity,
-        cast(null as varchar) as uom,
-        cast(null as varchar) as output_uom,
+        cast(null as {{ string_type() }}) as uom,
+        cast(null as {{ string_type() }}) as output_uom,
         stg_supply__receipts.received_date as link_date,
         stg_supply__receipts.ingest_date,
         stg_supply__receipts.received_at as event_at
@@ -212,33 +213,33 @@ final as (
 
     select
         -- link
-        cast(link_id as varchar) as link_id,
-        cast(link_type as varchar) as link_type,
-        cast(source as varchar) as source,
-        cast(event_key as varchar) as event_key,
-        cast(transformation_id as varchar) as transformation_id,
-        cast(reference_id as varchar) as reference_id,
+        cast(link_id as {{ string_type() }}) as link_id,
+        cast(link_type as {{ string_type() }}) as link_type,
+        cast(source as {{ string_type() }}) as source,
+        cast(event_key as {{ string_type() }}) as event_key,
+        cast(transformation_id as {{ string_type() }}) as transformation_id,
+        cast(reference_id as {{ string_type() }}) as reference_id,
 
         -- from
-        cast(from_gtin14 as varchar) as from_gtin14,
-        cast(from_gtin as varchar) as from_gtin,
-        cast(from_lot as varchar) as from_lot,
-        cast(from_sscc as varchar) as from_sscc,
-        cast(from_location_id as varchar) as from_location_id,
+        cast(from_gtin14 as {{ string_type() }}) as from_gtin14,
+        cast(from_gtin as {{ string_type() }}) as from_gtin,
+        cast(from_lot as {{ string_type() }}) as from_lot,
+        cast(from_sscc as {{ string_type() }}) as from_sscc,
+        cast(from_location_id as {{ string_type() }}) as from_location_id,
 
         -- to
-        cast(to_gtin14 as varchar) as to_gtin14,
-        cast(to_gtin as varchar) as to_gtin,
-        cast(to_lot as varchar) as to_lot,
-        cast(to_sscc as varchar) as to_sscc,
-        cast(to_location_id as varchar) as to_location_id,
+        cast(to_gtin14 as {{ string_type() }}) as to_gtin14,
+        cast(to_gtin as {{ string_type() }}) as to_gtin,
+        cast(to_lot as {{ string_type() }}) as to_lot,
+        cast(to_sscc as {{ string_type() }}) as to_sscc,
+        cast(to_location_id as {{ string_type() }}) as to_location_id,
 
         -- quantities
         cast(input_quantity as numeric(18, 4)) as input_quantity,
         cast(output_quantity as numeric(18, 4)) as output_quantity,
         cast(allocated_quantity as numeric(18, 4)) as allocated_quantity,
-        cast(uom as varchar) as uom,
-        cast(output_uom as varchar) as output_uom,
+        cast(uom as {{ string_type() }}) as uom,
+        cast(output_uom as {{ string_type() }}) as output_uom,
 
         -- when
         cast(link_date as date) as link_date,

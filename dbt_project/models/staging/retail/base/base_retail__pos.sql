@@ -48,7 +48,7 @@ checked as (
                 then {{ reject_reason('bad_value', 'line_amount', 'is negative') }}
             when {{ local_date_as_written('sold_at') }} <> _ingest_date
                 then 'wrong_date: sold_at "' || sold_at || '" is not on the delivery date '
-                    || cast(_ingest_date as varchar)
+                    || cast(_ingest_date as {{ string_type() }})
         end as row_problem
 
     from source
@@ -132,7 +132,7 @@ final as (
         case
             when row_problem is not null then row_problem
             when copy_number > 1
-                then 'duplicate_key: ticket ' || ticket_id || ' line ' || cast(line_number as varchar)
+                then 'duplicate_key: ticket ' || ticket_id || ' line ' || cast(line_number as {{ string_type() }})
                     || ' of store ' || store_id || ' was already delivered in ' || first_source_blob
         end as rejection_reason
 

@@ -38,7 +38,7 @@ checked as (
                 then {{ reject_reason('bad_value', 'discount_pct', 'is not a reduction in % (above 0, at most 100)') }}
             when {{ parse_date('announced_on') }} <> _ingest_date
                 then 'wrong_date: announced_on "' || announced_on || '" is not the delivery date '
-                    || cast(_ingest_date as varchar)
+                    || cast(_ingest_date as {{ string_type() }})
             when {{ parse_date('end_date') }} < {{ parse_date('start_date') }}
                 then 'bad_value: end_date "' || end_date || '" is before start_date "' || start_date || '"'
         end as row_problem

@@ -102,7 +102,7 @@ final as (
             when row_problem is not null then row_problem
             when copy_number > 1
                 then 'duplicate_key: product ' || gtin || ' of store ' || store_id || ' on '
-                    || cast(snapshot_date as varchar) || ' was already delivered in ' || first_source_blob
+                    || cast(snapshot_date as {{ string_type() }}) || ' was already delivered in ' || first_source_blob
         end as rejection_reason
 
     from deduplicated

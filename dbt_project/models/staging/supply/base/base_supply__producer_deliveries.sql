@@ -51,7 +51,7 @@ checked as (
                     || production_date || '"'
             when {{ local_date_as_written('delivered_at') }} <> _ingest_date
                 then 'wrong_date: delivered_at "' || delivered_at || '" is not on the delivery date '
-                    || cast(_ingest_date as varchar)
+                    || cast(_ingest_date as {{ string_type() }})
         end as row_problem
 
     from source
@@ -131,7 +131,7 @@ final as (
         case
             when row_problem is not null then row_problem
             when copy_number > 1
-                then 'duplicate_key: delivery ' || delivery_id || ' line ' || cast(delivery_line as varchar)
+                then 'duplicate_key: delivery ' || delivery_id || ' line ' || cast(delivery_line as {{ string_type() }})
                     || ' was already delivered in ' || first_source_blob
         end as rejection_reason
 

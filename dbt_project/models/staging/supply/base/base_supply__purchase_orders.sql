@@ -39,7 +39,7 @@ checked as (
                 then {{ reject_reason('negative_quantity', 'quantity', 'must be at least 1') }}
             when {{ local_date_as_written('ordered_at') }} <> _ingest_date
                 then 'wrong_date: ordered_at "' || ordered_at || '" is not on the delivery date '
-                    || cast(_ingest_date as varchar)
+                    || cast(_ingest_date as {{ string_type() }})
         end as row_problem
 
     from source
@@ -109,7 +109,7 @@ final as (
         case
             when row_problem is not null then row_problem
             when copy_number > 1
-                then 'duplicate_key: purchase order ' || po_id || ' line ' || cast(po_line as varchar)
+                then 'duplicate_key: purchase order ' || po_id || ' line ' || cast(po_line as {{ string_type() }})
                     || ' was already delivered in ' || first_source_blob
         end as rejection_reason
 

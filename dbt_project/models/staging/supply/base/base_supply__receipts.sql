@@ -40,7 +40,7 @@ checked as (
                 then {{ reject_reason('negative_quantity', 'quantity', 'must not be negative') }}
             when {{ local_date_as_written('received_at') }} <> _ingest_date
                 then 'wrong_date: received_at "' || received_at || '" is not on the delivery date '
-                    || cast(_ingest_date as varchar)
+                    || cast(_ingest_date as {{ string_type() }})
         end as row_problem
 
     from source
@@ -112,7 +112,7 @@ final as (
         case
             when row_problem is not null then row_problem
             when copy_number > 1
-                then 'duplicate_key: receipt ' || receipt_id || ' line ' || cast(receipt_line as varchar)
+                then 'duplicate_key: receipt ' || receipt_id || ' line ' || cast(receipt_line as {{ string_type() }})
                     || ' was already delivered in ' || first_source_blob
         end as rejection_reason
 

@@ -48,7 +48,7 @@ checked as (
                 then {{ reject_reason('negative_quantity', 'quantity', 'must be at least 1') }}
             when {{ local_date_as_written('shipped_at') }} <> _ingest_date
                 then 'wrong_date: shipped_at "' || shipped_at || '" is not on the delivery date '
-                    || cast(_ingest_date as varchar)
+                    || cast(_ingest_date as {{ string_type() }})
         end as row_problem
 
     from source
@@ -128,7 +128,7 @@ final as (
         case
             when row_problem is not null then row_problem
             when copy_number > 1
-                then 'duplicate_key: shipment ' || shipment_id || ' line ' || cast(shipment_line as varchar)
+                then 'duplicate_key: shipment ' || shipment_id || ' line ' || cast(shipment_line as {{ string_type() }})
                     || ' was already delivered in ' || first_source_blob
         end as rejection_reason
 

@@ -91,7 +91,7 @@ final as (
             when row_problem is not null then row_problem
             when copy_number > 1
                 then 'duplicate_key: warehouse ' || warehouse_id || ' appears more than once in the snapshot of '
-                    || cast(snapshot_date as varchar)
+                    || cast(snapshot_date as {{ string_type() }})
         end as rejection_reason
 
     from deduplicated

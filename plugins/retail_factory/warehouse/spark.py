@@ -1,0 +1,113 @@
+"""Spark as a dbt target: the same dbt project built by Spark SQL (dbt-spark, ``method: session``).
+
+Here Spark runs inside the process that asks for it (pyspark, ``local[2]``): its tables are Parquet
+files under ``RETAIL_FACTORY_SPARK_DIR``, their catalog an embedded Hive metastore (Derby) beside
+them, which one process at a time may open, as DuckDB's file. On Databricks or Synapse the dbt
+project is the same and only the profile's method changes (http, odbc).
+
+The settings of the session are made here, once: dbt's profile reads them from
+``RETAIL_FACTORY_SPARK_CONF`` (:func:`dbt_env` puts them there), and :func:`spark_session` gives this
+process the same session, so a table dbt built is a table Python reads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from retail_factory.config import ENV_PREFIX, get_settings
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from retail_factory.warehouse.connections import DuckDBWarehouse
+
+
+def spark_dir() -> Path:
+    return Path(os.environ.get(ENV_PREFIX + "SPARK_DIR", str(get_settings().duckdb_path.parent / "spark")))
+
+
+def spark_conf(folder: Path | None = None) -> dict[str, str]:
+    """The Spark settings of the factory's session (dbt's and this process's)."""
+    folder = (folder or spark_dir()).resolve()
+    return {
+        "spark.master": os.environ.get(ENV_PREFIX + "SPARK_MASTER", "local[2]"),
+        "spark.sql.warehouse.dir": str(folder / "tables"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={folder / 'metastore'};create=true",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={folder}",  # derby.log there, not in the cwd
+        # Timestamps are UTC wall-clock times, as in DuckDB and PostgreSQL (macros/spark.sql).
+        "spark.sql.session.timeZone": "UTC",
+        # Small days on two cores: Spark's default of 200 shuffle partitions is 200 tiny tasks a join.
+        "spark.sql.shuffle.partitions": os.environ.get(ENV_PREFIX + "SPARK_SHUFFLE_PARTITIONS", "4"),
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+    }
+
+
+def dbt_spark_env() -> dict[str, str]:
+    """What dbt's ``spark`` profile reads: the session's settings, as JSON."""
+    return {ENV_PREFIX + "SPARK_CONF": json.dumps(spark_conf())}
+
+
+@contextmanager
+def spark_session() -> Iterator[SparkSession]:
+    """The factory's Spark session in this process, stopped at the end (the metastore is then free)."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("retail-factory").enableHiveSupport()
+    for key, value in spark_conf().items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    try:
+        yield session
+    finally:
+        session.stop()
+        _end_jvm()
+
+
+def _end_jvm() -> None:
+    """End pyspark's JVM: Derby keeps the metastore open until that process exits, and dbt's own
+    session (another process) could not open it. The next session here starts a new JVM."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    gateway.shutdown()
+    if gateway.proc is not None:  # the JVM exits when its stdin closes (pyspark's java_gateway)
+        gateway.proc.stdin.close()
+        gateway.proc.wait(timeout=60)
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+
+
+def copy_raw_tables(source: DuckDBWarehouse, spark: SparkSession, scratch: Path) -> dict[str, int]:
+    """Every ``raw`` table of a DuckDB warehouse into Spark's ``raw`` schema, replaced whole.
+
+    Through Parquet files in ``scratch``: Spark reads them in place, with DuckDB's types.
+    Returns table → rows.
+    """
+    scratch.mkdir(parents=True, exist_ok=True)
+    with source.connect(read_only=True) as con:
+        tables = [name for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
+        ).fetchall()]  # fmt: skip
+        for name in tables:
+            con.execute(f"copy raw.{name} to '{_parquet(scratch, name)}' (format parquet)")
+    spark.sql("create database if not exists raw")
+    copied = {}
+    for name in tables:
+        spark.sql(f"drop table if exists raw.{name}")
+        spark.sql(f"create table raw.{name} using parquet as select * from parquet.`{_parquet(scratch, name)}`")
+        copied[name] = spark.table(f"raw.{name}").count()
+    return copied
+
+
+def _parquet(scratch: Path, table: str) -> Path:
+    # Spark skips files whose name starts with "_" (as Hadoop's _SUCCESS): _load_log's gets a prefix.
+    return scratch / f"raw.{table}.parquet"
