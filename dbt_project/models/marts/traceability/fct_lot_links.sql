@@ -5,7 +5,7 @@
         unique_key='link_id',
         on_schema_change='fail',
         post_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where event_key in
+            "{% if target.type != 'spark' %}delete from {{ this }} where event_key in
                 (select event_key from {{ ref('int_epcis_events_enriched') }} where is_cancelled){% endif %}"
         ],
     )
@@ -23,8 +23,9 @@
       received          the store booked the lot in (receipts: warehouse → store)
     Rebuilt by ingest date; a transformation's links carry the latest ingest date of its events.
     An event declared erroneous (EPCIS errorDeclaration, delivered any day later) no longer
-    counts: the post-hook removes its links, which delete+insert on link_id would keep (a full
-    build has none: the intermediate models leave cancelled events out). -#}
+    counts: the post-hook removes its links, which delete+insert on link_id would keep. Spark builds
+    the model whole (no delete there), and a full build has none: the intermediate models leave
+    cancelled events out. -#}
 with
 
 int_lot_links_transformed as (
