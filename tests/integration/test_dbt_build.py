@@ -86,7 +86,7 @@ def test_duckdb_and_postgres_build_the_same_marts(built) -> None:
 
 def test_spark_builds_the_same_marts(built, tmp_path: Path) -> None:
     """The same project on Spark (dbt-spark in a local session): the raw tables the DuckDB build
-    read, copied into Spark, give every public mart the same rows (its data tests pass there too)."""
+    read, copied into Spark, give every public mart the same rows (its singular data tests pass there too)."""
     from retail_factory.warehouse.spark import copy_raw_tables, spark_session
 
     with environment({**built["duckdb"]["env"], "RETAIL_FACTORY_SPARK_DIR": str(tmp_path / "spark")}):
@@ -96,8 +96,11 @@ def test_spark_builds_the_same_marts(built, tmp_path: Path) -> None:
         with duckdb.session(read_only=True) as query:
             raw_rows = {name: query(f"select count(*) from raw.{name}")[1][0][0] for name in copied}
         assert copied == raw_rows and copied["retail__pos"] > 0
+        # Models, seeds and the singular data tests; the ~430 generic ones (not_null, unique,
+        # relationships: dbt's own SQL) add ~1.5 min here and passed on Spark by hand (docs/architecture.md).
         results = run_dbt(["build", "--vars", json.dumps({"run_date": DAYS[-1].isoformat()}),
-                           "--exclude-resource-type", "unit_test"], target="spark")  # fmt: skip
+                           "--exclude-resource-type", "unit_test", "--exclude", "test_type:generic"],
+                          target="spark")  # fmt: skip
         with duckdb.session(read_only=True) as query:  # compared in DuckDB's column order
             columns = {mart.name: [c for (c,) in query(
                 "select column_name from information_schema.columns where table_schema = 'marts'"
