@@ -42,6 +42,9 @@ class Settings:
     dbt_project_dir: Path
     dbt_target_dir: Path
     expectations_dir: Path  # the GX file data context (suites, validation definitions, checkpoints)
+    spark_dir: Path  # the spark dbt target's tables and metastore (warehouse/spark.py)
+    spark_master: str = "local[2]"
+    spark_shuffle_partitions: int = 4  # Spark's 200 would be 200 tiny tasks a join on a small day
     service_level: float = 0.975  # the share of replenishment cycles the order proposals aim to cover
     raw_container: str = "raw"
     quarantine_container: str = "quarantine"
@@ -69,6 +72,7 @@ def get_settings() -> Settings:
     """Read the settings from the environment now (not cached, so tests can change them)."""
     home = Path(_env("HOME", str(PROJECT_ROOT)))
     demo_dir = Path(_env("DEMO_DIR", str(home / ".demo")))
+    duckdb_path = Path(_env("DUCKDB_PATH", str(home / ".warehouse" / "retail.duckdb")))
     return Settings(
         home=home,
         # Where the demo simulates its chain: a stack started by `make up` lands the demo's files.
@@ -80,10 +84,13 @@ def get_settings() -> Settings:
         node_bin=Path(_env("NODE_BIN", str(home / "node_modules" / ".bin"))),
         demo_dir=demo_dir,
         warehouse=_warehouse_kind(_env("WAREHOUSE", "duckdb")),
-        duckdb_path=Path(_env("DUCKDB_PATH", str(home / ".warehouse" / "retail.duckdb"))),
+        duckdb_path=duckdb_path,
         dbt_project_dir=Path(_env("DBT_PROJECT_DIR", str(home / "dbt_project"))),
         dbt_target_dir=Path(_env("DBT_TARGET_DIR", str(home / ".warehouse" / "dbt-target"))),
         expectations_dir=Path(_env("EXPECTATIONS_DIR", str(home / "expectations"))),
+        spark_dir=Path(_env("SPARK_DIR", str(duckdb_path.parent / "spark"))),  # beside the DuckDB file
+        spark_master=_env("SPARK_MASTER", "local[2]"),
+        spark_shuffle_partitions=int(_env("SPARK_SHUFFLE_PARTITIONS", "4")),
         service_level=_service_level(_env("SERVICE_LEVEL", "0.975")),
     )
 

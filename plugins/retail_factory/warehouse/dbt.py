@@ -49,7 +49,7 @@ def dbt_env(settings: Settings | None = None) -> dict[str, str]:
     env.update(
         RETAIL_FACTORY_WAREHOUSE=s.warehouse,
         RETAIL_FACTORY_DUCKDB_PATH=str(s.duckdb_path),
-        **dbt_spark_env(),
+        **dbt_spark_env(s),
         **TELEMETRY_OFF,
     )
     return env

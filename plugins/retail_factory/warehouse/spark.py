@@ -13,13 +13,12 @@ process the same session, so a table dbt built is a table Python reads.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from retail_factory.config import ENV_PREFIX, get_settings
+from retail_factory.config import ENV_PREFIX, Settings, get_settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -27,30 +26,26 @@ if TYPE_CHECKING:
     from retail_factory.warehouse.connections import DuckDBWarehouse
 
 
-def spark_dir() -> Path:
-    return Path(os.environ.get(ENV_PREFIX + "SPARK_DIR", str(get_settings().duckdb_path.parent / "spark")))
-
-
-def spark_conf(folder: Path | None = None) -> dict[str, str]:
+def spark_conf(settings: Settings | None = None) -> dict[str, str]:
     """The Spark settings of the factory's session (dbt's and this process's)."""
-    folder = (folder or spark_dir()).resolve()
+    s = settings or get_settings()
+    folder = s.spark_dir.resolve()
     return {
-        "spark.master": os.environ.get(ENV_PREFIX + "SPARK_MASTER", "local[2]"),
+        "spark.master": s.spark_master,
         "spark.sql.warehouse.dir": str(folder / "tables"),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={folder / 'metastore'};create=true",
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={folder}",  # derby.log there, not in the cwd
         # Timestamps are UTC wall-clock times, as in DuckDB and PostgreSQL (macros/spark.sql).
         "spark.sql.session.timeZone": "UTC",
-        # Small days on two cores: Spark's default of 200 shuffle partitions is 200 tiny tasks a join.
-        "spark.sql.shuffle.partitions": os.environ.get(ENV_PREFIX + "SPARK_SHUFFLE_PARTITIONS", "4"),
+        "spark.sql.shuffle.partitions": str(s.spark_shuffle_partitions),
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
     }
 
 
-def dbt_spark_env() -> dict[str, str]:
+def dbt_spark_env(settings: Settings | None = None) -> dict[str, str]:
     """What dbt's ``spark`` profile reads: the session's settings, as JSON."""
-    return {ENV_PREFIX + "SPARK_CONF": json.dumps(spark_conf())}
+    return {ENV_PREFIX + "SPARK_CONF": json.dumps(spark_conf(settings))}
 
 
 @contextmanager
