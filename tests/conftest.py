@@ -36,6 +36,8 @@ LONGEST_MODULES = (
     "tests/e2e/test_stack_ui.py",
     "tests/integration/test_dbt_build.py",
     "tests/dags/test_transform_dag.py",
+    "tests/integration/test_spark.py",
+    "tests/integration/test_dbt_incremental.py",
 )
 
 

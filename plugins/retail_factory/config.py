@@ -45,6 +45,7 @@ class Settings:
     spark_dir: Path  # the spark dbt target's tables and metastore (warehouse/spark.py)
     spark_master: str = "local[2]"
     spark_shuffle_partitions: int = 4  # Spark's 200 would be 200 tiny tasks a join on a small day
+    forecast_engine: str = "local"  # where the per-series models run: "local" or "spark" (forecasting/engine.py)
     service_level: float = 0.975  # the share of replenishment cycles the order proposals aim to cover
     raw_container: str = "raw"
     quarantine_container: str = "quarantine"
@@ -83,7 +84,7 @@ def get_settings() -> Settings:
         airflow_home=Path(os.environ.get("AIRFLOW_HOME", str(home / ".airflow"))),
         node_bin=Path(_env("NODE_BIN", str(home / "node_modules" / ".bin"))),
         demo_dir=demo_dir,
-        warehouse=_warehouse_kind(_env("WAREHOUSE", "duckdb")),
+        warehouse=_one_of("WAREHOUSE", WAREHOUSES, "duckdb"),
         duckdb_path=duckdb_path,
         dbt_project_dir=Path(_env("DBT_PROJECT_DIR", str(home / "dbt_project"))),
         dbt_target_dir=Path(_env("DBT_TARGET_DIR", str(home / ".warehouse" / "dbt-target"))),
@@ -91,11 +92,13 @@ def get_settings() -> Settings:
         spark_dir=Path(_env("SPARK_DIR", str(duckdb_path.parent / "spark"))),  # beside the DuckDB file
         spark_master=_env("SPARK_MASTER", "local[2]"),
         spark_shuffle_partitions=int(_env("SPARK_SHUFFLE_PARTITIONS", "4")),
+        forecast_engine=_one_of("FORECAST_ENGINE", FORECAST_ENGINES, "local"),
         service_level=_service_level(_env("SERVICE_LEVEL", "0.975")),
     )
 
 
 WAREHOUSES = ("duckdb", "postgres")
+FORECAST_ENGINES = ("local", "spark")
 
 
 def _service_level(value: str) -> float:
@@ -108,9 +111,10 @@ def _service_level(value: str) -> float:
     return level
 
 
-def _warehouse_kind(value: str) -> str:
-    if value not in WAREHOUSES:
-        raise ValueError(f"{ENV_PREFIX}WAREHOUSE is {value!r}; it must be one of {', '.join(WAREHOUSES)}")
+def _one_of(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = _env(name, default)
+    if value not in choices:
+        raise ValueError(f"{ENV_PREFIX}{name} is {value!r}; it must be one of {', '.join(choices)}")
     return value
 
 

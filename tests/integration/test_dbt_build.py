@@ -22,25 +22,13 @@ from retail_factory.config import DOMAINS, get_settings
 from retail_factory.storage import blob_service, empty_containers
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.dbt import run_dbt
-from retail_factory.warehouse.export import PUBLIC_MARTS
-from retail_factory.warehouse.fingerprint import LOAD_TIME_COLUMNS, Fingerprint, fingerprint_rows, table_fingerprint
 from retail_factory.warehouse.loader import RawLoader
 
 from tests.conftest import SIM_START
-from tests.integration.warehouse_helpers import build, environment, land_and_load, run_models
+from tests.integration.warehouse_helpers import all_fingerprints, build, environment, land_and_load, run_models
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 DAYS = [SIM_START + dt.timedelta(days=i) for i in range(3)]
-
-
-def fingerprint(table: str, schema: str = "marts") -> Fingerprint:
-    """Row count and a hash of the sorted rows, equal for equal contents on either warehouse."""
-    with get_warehouse().session() as query:
-        return table_fingerprint(query, f"{schema}.{table}")
-
-
-def all_fingerprints() -> dict[str, Fingerprint]:
-    return {mart.name: fingerprint(mart.name) for mart in PUBLIC_MARTS}
 
 
 @pytest.fixture(scope="module")
@@ -84,43 +72,11 @@ def test_duckdb_and_postgres_build_the_same_marts(built) -> None:
     assert not different, f"marts that differ between DuckDB and PostgreSQL: {different}"
 
 
-def test_spark_builds_the_same_marts(built, tmp_path: Path) -> None:
-    """The same project on Spark (dbt-spark in a local session): the raw tables the DuckDB build
-    read, copied into Spark, give every public mart the same rows (its singular data tests pass there too)."""
-    from retail_factory.warehouse.spark import copy_raw_tables, spark_session
-
-    with environment({**built["duckdb"]["env"], "RETAIL_FACTORY_SPARK_DIR": str(tmp_path / "spark")}):
-        duckdb = get_warehouse()
-        with spark_session() as spark:
-            copied = copy_raw_tables(duckdb, spark, tmp_path / "raw-parquet")
-        with duckdb.session(read_only=True) as query:
-            raw_rows = {name: query(f"select count(*) from raw.{name}")[1][0][0] for name in copied}
-        assert copied == raw_rows and copied["retail__pos"] > 0
-        # Models, seeds and the singular data tests; the ~430 generic ones (not_null, unique,
-        # relationships: dbt's own SQL) add ~1.5 min here and passed on Spark by hand (docs/architecture.md).
-        results = run_dbt(["build", "--vars", json.dumps({"run_date": DAYS[-1].isoformat()}),
-                           "--exclude-resource-type", "unit_test", "--exclude", "test_type:generic"],
-                          target="spark")  # fmt: skip
-        with duckdb.session(read_only=True) as query:  # compared in DuckDB's column order
-            columns = {mart.name: [c for (c,) in query(
-                "select column_name from information_schema.columns where table_schema = 'marts'"
-                " and table_name = ? order by ordinal_position", [mart.name])[1]] for mart in PUBLIC_MARTS}  # fmt: skip
-        with spark_session() as spark:
-            spark_marts = {
-                name: fingerprint_rows([tuple(row) for row in spark.table(f"marts.{name}").select(*kept).collect()])
-                for name, kept in ((n, [c for c in cs if c not in LOAD_TIME_COLUMNS]) for n, cs in columns.items())
-            }
-    assert {r["status"] for r in results["results"]} <= {"success", "pass", "warn"}
-    different = {name: (mart, spark_marts[name]) for name, mart in built["duckdb"]["marts"].items()
-                 if spark_marts[name] != mart}  # fmt: skip
-    assert not different, f"marts that differ between DuckDB and Spark: {different}"
-
-
 @pytest.mark.parametrize("kind", ["duckdb", "postgres"])
 def test_rebuilding_a_date_gives_identical_tables(built, kind: str) -> None:
     with environment(built[kind]["env"]):
         if kind == "duckdb":  # the same SQL on PostgreSQL: its harder case below is enough there
-            build(DAYS[-1])  # the same date again (a retry, a re-run)
+            run_models(DAYS[-1])  # the same date again (a retry, a re-run); its tests ran in the fixture
             assert all_fingerprints() == built[kind]["marts"]
         build(DAYS[0])  # an older date re-run later (its window is rebuilt, nothing else moves)
         assert all_fingerprints() == built[kind]["marts"]
@@ -237,97 +193,3 @@ def test_readme_psql_examples_run_on_postgres(built) -> None:
         done = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert "(0 rows)" not in done.stdout and "rows)" in done.stdout, done.stdout
-
-
-def test_odd_deliveries_have_the_documented_outcomes(azurite, clean_chain: Path, tmp_path: Path) -> None:
-    """A late file, the same rows in two files, and an entity with no file, end to end on DuckDB."""
-    import shutil
-
-    drop = tmp_path / "drop"
-    shutil.copytree(clean_chain / "drop", drop)
-    first, second = DAYS[0], DAYS[1]
-    pos_files = sorted((drop / "retail" / "pos" / first.isoformat()).glob("*.csv"))
-    late = pos_files[0]
-    held_back = late.read_bytes()
-    late.unlink()  # store A's till file for day 1 arrives late
-    copy_lines = pos_files[1].read_text(encoding="utf-8").splitlines(keepends=True)[1:3]
-    with pos_files[2].open("a", encoding="utf-8") as other:
-        other.writelines(copy_lines)  # two of store B's lines also sent inside store C's file
-    shutil.rmtree(drop / "retail" / "promotions" / second.isoformat())  # no promotions file on day 2
-
-    service = blob_service()
-    empty_containers(service)
-    with environment({"RETAIL_FACTORY_WAREHOUSE": "duckdb", "RETAIL_FACTORY_DUCKDB_PATH": str(tmp_path / "w.duckdb")}):
-        land_and_load(service, drop, [first, second])
-        build(second)
-        warehouse = get_warehouse()
-        _, outcome = warehouse.query("select count(*) from raw.retail__promotions where _ingest_date = ?", [second])
-        assert outcome[0][0] == 0
-        _, rejected = warehouse.query(
-            "select rejection_code, count(*) from marts.fct_rejected_rows where source_table = 'retail__pos' group by 1"
-        )
-        assert dict(rejected) == {"duplicate_key": 2}  # the second copy of each line, with its reason
-        store_a = late.name.split("_")[1]
-        count_a = "select count(*) from marts.fct_sales_daily where store_id = ? and sold_date = ?"
-        assert warehouse.query(count_a, [store_a, first])[1][0][0] == 0
-        day_two_sql = "select * from marts.fct_sales_daily where sold_date = ? order by store_id, gtin"
-        day_two = warehouse.query(day_two_sql, [second])[1]
-        assert day_two
-
-        late.write_bytes(held_back)  # the late file arrives; its date is landed, loaded and built again
-        land_and_load(service, drop, [first])
-        build(first)
-        assert warehouse.query(count_a, [store_a, first])[1][0][0] > 0
-        assert warehouse.query(day_two_sql, [second])[1] == day_two  # the other date did not move
-
-
-def incremental_tables() -> list[tuple[str, str]]:
-    """(schema, name) of every incremental model: staging base, intermediate and marts."""
-    manifest = json.loads((get_settings().dbt_target_dir / "manifest.json").read_text(encoding="utf-8"))
-    models = [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]
-    return sorted((node["schema"], node["name"]) for node in models if node["config"]["materialized"] == "incremental")
-
-
-def test_day_by_day_builds_equal_one_full_build(azurite, clean_chain: Path, tmp_path: Path) -> None:
-    """The incremental models and the marts, built one date at a time, hold what a full build holds,
-    also for keys delivered again on a later date (judged against the dates already built)."""
-    import shutil
-
-    drop = tmp_path / "drop"
-    shutil.copytree(clean_chain / "drop", drop)
-    first, second, third = DAYS
-    orders = [
-        drop / "supply" / "store_orders" / day.isoformat() / f"store_orders_{day.isoformat()}.csv" for day in DAYS
-    ]
-    resent = orders[0].read_text(encoding="utf-8").splitlines(keepends=True)[1:3]
-    with orders[1].open("a", encoding="utf-8") as later:  # two order lines of day 1 sent again on day 2
-        later.writelines(line.replace(f"{first.isoformat()}T", f"{second.isoformat()}T") for line in resent)
-    documents = [sorted((drop / "producer" / "epcis" / day.isoformat()).glob("*.jsonld")) for day in (first, third)]
-    early = json.loads(documents[0][0].read_text(encoding="utf-8"))["epcisBody"]["eventList"][0]
-    late_document = json.loads(documents[1][0].read_text(encoding="utf-8"))
-    late_document["epcisBody"]["eventList"].append(early)  # an event of day 1 sent again on day 3
-    documents[1][0].write_text(json.dumps(late_document), encoding="utf-8")
-
-    service = blob_service()
-    empty_containers(service)
-    with environment({"RETAIL_FACTORY_WAREHOUSE": "duckdb", "RETAIL_FACTORY_DUCKDB_PATH": str(tmp_path / "w.duckdb")}):
-        land_and_load(service, drop, DAYS)
-        for day in DAYS:  # no lookback: each run sees its own date only, the others are "before"
-            run_models(day, lookback_days=0)  # what the models hold; their data tests run elsewhere
-        tables = sorted(set(incremental_tables()) | {("marts", m.name) for m in PUBLIC_MARTS})
-        day_by_day = {table: fingerprint(table[1], table[0]) for table in tables}
-        _, rejected = get_warehouse().query(
-            "select source_table, rejection_reason from marts.fct_rejected_rows order by 1, 2"
-        )
-        run_models(third, "--full-refresh")
-        full = {table: fingerprint(table[1], table[0]) for table in tables}
-
-    different = [table for table in tables if day_by_day[table] != full[table]]
-    assert not different, f"day by day and full builds differ: {different}"
-    first_orders_blob = orders[0].name
-    order_rejects = [reason for table, reason in rejected if table == "supply__store_orders"]
-    assert len(order_rejects) == 2, rejected
-    assert all(r.startswith("duplicate_key:") and first_orders_blob in r for r in order_rejects), order_rejects
-    event_rejects = [reason for table, reason in rejected if table == "producer__epcis_events"]
-    assert len(event_rejects) == 1 and event_rejects[0].startswith("duplicate_event:"), rejected
-    assert documents[0][0].name in event_rejects[0]

@@ -17,6 +17,8 @@ from retail_factory.sources.simulator.faults import applicable_faults
 from retail_factory.sources.simulator.writers import WrittenFile
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.dbt import run_dbt
+from retail_factory.warehouse.export import PUBLIC_MARTS
+from retail_factory.warehouse.fingerprint import Fingerprint, table_fingerprint
 from retail_factory.warehouse.loader import RawLoader
 
 
@@ -71,6 +73,16 @@ def run_models(run_date: dt.date, *options: str, **more_vars: Any) -> Any:
     vars_ = json.dumps({"run_date": run_date.isoformat(), **more_vars})
     skipped = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
     return run_dbt(["build", "--vars", vars_, *skipped, *options])
+
+
+def fingerprint(table: str, schema: str = "marts") -> Fingerprint:
+    """Row count and a hash of the sorted rows, equal for equal contents on either warehouse."""
+    with get_warehouse().session() as query:
+        return table_fingerprint(query, f"{schema}.{table}")
+
+
+def all_fingerprints() -> dict[str, Fingerprint]:
+    return {mart.name: fingerprint(mart.name) for mart in PUBLIC_MARTS}
 
 
 def sql_literal(value: Any) -> str:

@@ -30,6 +30,7 @@ import pandas as pd
 
 from retail_factory.forecasting import inputs, outputs
 from retail_factory.forecasting.detection import detect_stockouts
+from retail_factory.forecasting.engine import engine_session
 from retail_factory.forecasting.expiry import batches_on_hand, usable_stock
 from retail_factory.forecasting.models import (
     HORIZON_DAYS,
@@ -111,14 +112,15 @@ def compute_forecast(
             as_of, outputs.run_tables(as_of, {}, outputs.empty_tables(), stores_without_stock, service_level)
         )
 
-    trained = store.latest(as_of) if store is not None and not retrain else None
-    if trained is None:
-        trained = _train(as_of, warehouse, stock)
-        if store is not None:
-            log.info("models trained on the history up to %s stored in %s", as_of, store.save(trained))
-    # Only what is listed on the run date is forecast, a chunk of products at a time: memory grows
-    # with the series held together, and every per-product figure (spread, elasticity) stays whole.
-    chunks = [_score(as_of, warehouse, stock, schedule, trained, gtins, service_level) for gtins in _chunks(stock)]
+    with engine_session():
+        trained = store.latest(as_of) if store is not None and not retrain else None
+        if trained is None:
+            trained = _train(as_of, warehouse, stock)
+            if store is not None:
+                log.info("models trained on the history up to %s stored in %s", as_of, store.save(trained))
+        # Only what is listed on the run date is forecast, a chunk of products at a time: memory grows
+        # with the series held together, and every per-product figure (spread, elasticity) stays whole.
+        chunks = [_score(as_of, warehouse, stock, schedule, trained, g, service_level) for g in _chunks(stock)]
     tables = {
         name: pd.concat([c[0][name] for c in chunks], ignore_index=True).sort_values(_ORDER[name], ignore_index=True)
         for name in chunks[0][0]

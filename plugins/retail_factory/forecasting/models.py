@@ -27,6 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from retail_factory.forecasting.engine import per_series
+
 HORIZON_DAYS = 14
 BACKTEST_WINDOWS = 2
 QUANTILES = (0.5, 0.9, 0.95)
@@ -134,11 +136,7 @@ def _global_model():
 
 
 def _backtest_predictions(frame: pd.DataFrame, horizon: int, windows: int, promo: pd.DataFrame) -> pd.DataFrame:
-    from statsforecast import StatsForecast
-
-    stats = StatsForecast(models=_stats_models(), freq="D", n_jobs=1).cross_validation(
-        df=frame, h=horizon, n_windows=windows, step_size=horizon
-    )
+    stats = per_series(_stats_models(), frame, horizon, windows)
     stats = _with_uplift(stats, promo, [c for c in stats.columns if c not in ("unique_id", "ds", "cutoff", "y")])
     learnt = _global_model().cross_validation(
         df=_with_promo(frame, promo), h=horizon, n_windows=windows, step_size=horizon, static_features=[]
@@ -274,11 +272,11 @@ def forecast_with(
                 horizon, new_df=_with_promo(series, promo), X_df=_future_promo(series, promo, horizon)
             )
         else:
-            means = _with_uplift(_statsforecast([_stats_model(str(model))], series, horizon), promo, [str(model)])
+            means = _with_uplift(per_series([_stats_model(str(model))], series, horizon), promo, [str(model)])
         parts.append(means.assign(model=model, mean=means[model], fallback=False)[COLUMNS])
     for fallback, ids in _fallbacks(lengths[model_of.reindex(lengths.index).isna()]):
         series = frame[frame["unique_id"].isin(ids)]
-        means = _with_uplift(_statsforecast([fallback], series, horizon), promo, [fallback.alias])
+        means = _with_uplift(per_series([fallback], series, horizon), promo, [fallback.alias])
         parts.append(means.assign(model=fallback.alias, mean=means[fallback.alias], fallback=True)[COLUMNS])
     means = pd.concat(parts, ignore_index=True).merge(segments, left_on="unique_id", right_index=True)
     means["mean"] = means["mean"].clip(lower=0.0)
@@ -331,12 +329,6 @@ def _future_promo(frame: pd.DataFrame, promo: pd.DataFrame, horizon: int) -> pd.
 def _stats_model(alias: str):
     """One candidate of the statsforecast family by its alias."""
     return next(model for model in _stats_models() if model.alias == alias)
-
-
-def _statsforecast(models: list, frame: pd.DataFrame, horizon: int) -> pd.DataFrame:
-    from statsforecast import StatsForecast
-
-    return StatsForecast(models=models, freq="D", n_jobs=1).forecast(df=frame, h=horizon)
 
 
 def _fallbacks(lengths: pd.Series) -> list[tuple[object, pd.Index]]:

@@ -13,6 +13,8 @@ process the same session, so a table dbt built is a table Python reads.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,11 +51,20 @@ def dbt_spark_env(settings: Settings | None = None) -> dict[str, str]:
 
 
 @contextmanager
-def spark_session() -> Iterator[SparkSession]:
-    """The factory's Spark session in this process, stopped at the end (the metastore is then free)."""
+def spark_session(catalog: bool = True) -> Iterator[SparkSession]:
+    """The factory's Spark session in this process, stopped at the end (the metastore is then free).
+
+    ``catalog=False``: without the metastore (tables by path only), for work that keeps no table
+    (the forecasting engine), so that it never waits for the metastore dbt may hold.
+    """
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName("retail-factory").enableHiveSupport()
+    # Spark's Python workers (forecasting/engine.py) need this venv's packages; pyspark reads only
+    # the environment for their interpreter (else the first "python3" on the PATH).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName("retail-factory")
+    if catalog:
+        builder = builder.enableHiveSupport()
     for key, value in spark_conf().items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()

@@ -1,0 +1,171 @@
+"""The factory on Spark: the dbt project built by Spark SQL (dbt-spark, a local session) gives the
+public marts DuckDB gives.
+
+The module's DuckDB warehouse is built from three landed days of the clean chain; its raw tables
+are copied into Spark, which builds the same project from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from retail_factory.storage import blob_service, empty_containers
+from retail_factory.warehouse.connections import get_warehouse
+from retail_factory.warehouse.dbt import run_dbt
+from retail_factory.warehouse.export import PUBLIC_MARTS
+from retail_factory.warehouse.fingerprint import LOAD_TIME_COLUMNS, fingerprint_rows
+
+from tests.conftest import SIM_START
+from tests.integration.warehouse_helpers import all_fingerprints, environment, land_and_load, run_models
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+DAYS = [SIM_START + dt.timedelta(days=i) for i in range(3)]
+
+
+@pytest.fixture(scope="module")
+def duckdb_env(azurite, clean_chain: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A DuckDB warehouse built (models and seeds) from the clean chain's three days, and a Spark folder."""
+    folder = tmp_path_factory.mktemp("spark-module")
+    values = {
+        "RETAIL_FACTORY_WAREHOUSE": "duckdb",
+        "RETAIL_FACTORY_DUCKDB_PATH": str(folder / "w.duckdb"),
+        "RETAIL_FACTORY_SPARK_DIR": str(folder / "spark"),
+    }
+    service = blob_service()
+    empty_containers(service)
+    with environment(values):
+        land_and_load(service, clean_chain / "drop", DAYS)
+        run_models(DAYS[-1])
+    return values
+
+
+def test_spark_builds_the_same_marts(duckdb_env: dict[str, str], tmp_path: Path) -> None:
+    """The same project on Spark (dbt-spark in a local session): the raw tables the DuckDB build
+    read, copied into Spark, give every public mart the same rows (its singular data tests pass there too)."""
+    from retail_factory.warehouse.spark import copy_raw_tables, spark_session
+
+    with environment(duckdb_env):
+        duckdb_marts = all_fingerprints()
+        duckdb = get_warehouse()
+        with spark_session() as spark:
+            copied = copy_raw_tables(duckdb, spark, tmp_path / "raw-parquet")
+        with duckdb.session(read_only=True) as query:
+            raw_rows = {name: query(f"select count(*) from raw.{name}")[1][0][0] for name in copied}
+        assert copied == raw_rows and copied["retail__pos"] > 0
+        # Models, seeds and the singular data tests; the ~430 generic ones (not_null, unique,
+        # relationships: dbt's own SQL) add ~1.5 min here and passed on Spark by hand (docs/architecture.md).
+        results = run_dbt(["build", "--vars", json.dumps({"run_date": DAYS[-1].isoformat()}),
+                           "--exclude-resource-type", "unit_test", "--exclude", "test_type:generic"],
+                          target="spark")  # fmt: skip
+        with duckdb.session(read_only=True) as query:  # compared in DuckDB's column order
+            columns = {mart.name: [c for (c,) in query(
+                "select column_name from information_schema.columns where table_schema = 'marts'"
+                " and table_name = ? order by ordinal_position", [mart.name])[1]] for mart in PUBLIC_MARTS}  # fmt: skip
+        with spark_session() as spark:
+            spark_marts = {
+                name: fingerprint_rows([tuple(row) for row in spark.table(f"marts.{name}").select(*kept).collect()])
+                for name, kept in ((n, [c for c in cs if c not in LOAD_TIME_COLUMNS]) for n, cs in columns.items())
+            }
+    assert {r["status"] for r in results["results"]} <= {"success", "pass", "warn"}
+    different = {name: (mart, spark_marts[name]) for name, mart in duckdb_marts.items()
+                 if spark_marts[name] != mart}  # fmt: skip
+    assert not different, f"marts that differ between DuckDB and Spark: {different}"
+
+
+@pytest.fixture(scope="module")
+def small_history(tmp_path_factory: pytest.TempPathFactory):
+    """Ten weeks of two stores × twelve products, and a product listed five days ago (a fallback)."""
+    import pandas as pd
+    from retail_factory.forecasting.models import series_frame
+    from retail_factory.sources.simulator import SimulationParams, simulate
+
+    out = tmp_path_factory.mktemp("spark-forecast-history")
+    simulate(SimulationParams(2, 12, 70, SIM_START, 5, out, 0.0))
+    truth = pd.read_parquet(out / "truth" / "series")
+    sold = truth[truth["is_store_open"]]
+    frame = series_frame(pd.DataFrame({"store_id": sold["store_gln"], "gtin": sold["gtin"], "date": sold["date"],
+                                       "demand": sold["sales"]}))  # fmt: skip
+    listed = pd.date_range(frame["ds"].max() - pd.Timedelta(days=4), periods=5)
+    new = pd.DataFrame({"unique_id": "NEW|00000000000017", "ds": listed, "y": [3.0, 0, 2, 5, 0]})
+    return pd.concat([frame[["unique_id", "ds", "y"]], new], ignore_index=True)
+
+
+def test_forecasting_on_spark_gives_the_local_forecast(small_history, tmp_path: Path) -> None:
+    """RETAIL_FACTORY_FORECAST_ENGINE=spark runs the per-series backtest and forecasts as Spark jobs
+    and gives exactly the local run's choices, backtest scores, means and quantiles."""
+    import pandas as pd
+    from retail_factory.forecasting.models import forecast_demand
+    from retail_factory.warehouse.spark import spark_session
+
+    local = forecast_demand(small_history)
+    on_spark = {"RETAIL_FACTORY_FORECAST_ENGINE": "spark", "RETAIL_FACTORY_SPARK_DIR": str(tmp_path)}
+    with environment(on_spark), spark_session(catalog=False) as spark:
+        distributed = forecast_demand(small_history)
+        spark_jobs = spark.sparkContext.statusTracker().getJobIdsForGroup()
+    assert len(spark_jobs) >= 3  # the backtest and each chosen model's forecast ran on Spark
+    assert distributed.chosen == local.chosen and len(set(local.chosen.values())) > 1
+    assert local.values["fallback"].any() and not local.values["fallback"].all()
+    pd.testing.assert_frame_equal(distributed.values, local.values)
+    pd.testing.assert_frame_equal(distributed.backtest, local.backtest)
+
+
+def test_curated_exports_are_read_back_by_duckdb_and_by_spark(duckdb_env: dict[str, str], azurite, tmp_path: Path):
+    """The Parquet exports under curated/<mart>/date=D/ hold each date's rows, and the engines
+    users bring read them as one table partitioned by date: DuckDB straight from Blob (adlfs as
+    its filesystem), Spark with its own Parquet reader (from a copy: reading Blob in place needs
+    the hadoop-azure jars a Databricks or Synapse cluster has, which cannot be downloaded here)."""
+    import adlfs
+    import duckdb
+    from retail_factory.warehouse.export import export_marts
+    from retail_factory.warehouse.fingerprint import table_fingerprint
+    from retail_factory.warehouse.spark import spark_session
+
+    with environment(duckdb_env):
+        warehouse = get_warehouse()
+        for day in DAYS:
+            export_marts(warehouse, blob_service(), day)
+        with warehouse.session(read_only=True) as query:
+            counts = {mart.name: {day.isoformat(): query(f"select count(*) from ({mart.select_sql('?')})",
+                                                         [day] if mart.date_column else [])[1][0][0]
+                                  for day in DAYS} for mart in PUBLIC_MARTS}  # fmt: skip
+            sales = table_fingerprint(query, "marts.fct_sales_daily")
+            columns = query("select * from marts.fct_sales_daily limit 0")[0]
+    sales_columns = [c for c in columns if c not in LOAD_TIME_COLUMNS]
+
+    blob = adlfs.AzureBlobFileSystem(connection_string=azurite.connection_string)
+    files = {name: len(blob.glob(f"curated/{name}/date=*/{name}.parquet")) for name in counts}
+    assert set(files.values()) == {len(DAYS)}  # a file per date, an empty one included
+    expected = {name: {day: rows for day, rows in days.items() if rows} for name, days in counts.items()}
+    con = duckdb.connect()
+    con.register_filesystem(blob)
+    by_duckdb = {name: dict(con.sql(
+        f"select cast(date as varchar), count(*) from read_parquet('abfs://curated/{name}/*/*.parquet',"
+        " hive_partitioning = true) group by 1").fetchall()) for name in expected}  # fmt: skip
+    sales_files = "read_parquet('abfs://curated/fct_sales_daily/*/*.parquet', hive_partitioning = true)"
+    duckdb_sales = con.sql(f"select {', '.join(sales_columns)} from {sales_files}").fetchall()
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## Query the curated tables")[1].split("```python\n")[1].split("```")[0]
+    account = {"AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string}
+    printed = subprocess.run([sys.executable, "-c", example], capture_output=True, text=True, timeout=120,
+                             env=os.environ | account)  # fmt: skip
+    assert printed.returncode == 0, printed.stderr
+    assert all(day.isoformat() in printed.stdout for day in DAYS), printed.stdout  # the README's example runs
+
+    mirror = tmp_path / "curated"
+    blob.get("curated/", str(mirror), recursive=True)
+    with spark_session(catalog=False) as spark:
+        tables = {name: spark.read.parquet(str(mirror / name)) for name in expected}
+        by_spark = {name: {str(r["date"]): r["count"] for r in t.groupBy("date").count().collect()}
+                    for name, t in tables.items()}  # fmt: skip
+        spark_sales = [tuple(row) for row in tables["fct_sales_daily"].select(*sales_columns).collect()]
+
+    assert by_duckdb == expected and by_spark == expected
+    assert sum(counts["fct_sales_daily"].values()) == sales.rows > 0
+    assert fingerprint_rows(duckdb_sales) == sales and fingerprint_rows(spark_sales) == sales

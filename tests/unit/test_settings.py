@@ -1,0 +1,23 @@
+"""A setting with a value the factory cannot use is refused when read, naming the variable and its choices."""
+
+from __future__ import annotations
+
+import pytest
+from retail_factory.config import get_settings
+
+
+@pytest.mark.parametrize(
+    ("variable", "choices"),
+    [("RETAIL_FACTORY_WAREHOUSE", "duckdb, postgres"), ("RETAIL_FACTORY_FORECAST_ENGINE", "local, spark")],
+)
+def test_an_unknown_choice_is_refused_with_the_choices(monkeypatch: pytest.MonkeyPatch, variable, choices) -> None:
+    monkeypatch.setenv(variable, "Spark ")
+    with pytest.raises(ValueError, match=f"{variable} is 'Spark '; it must be one of {choices}"):
+        get_settings()
+
+
+def test_the_forecast_runs_locally_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RETAIL_FACTORY_FORECAST_ENGINE", raising=False)
+    assert get_settings().forecast_engine == "local"
+    monkeypatch.setenv("RETAIL_FACTORY_FORECAST_ENGINE", "spark")
+    assert get_settings().forecast_engine == "spark"
