@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from retail_factory.forecasting.engine import engine_session
 from retail_factory.forecasting.expiry import batches_on_hand, usable_stock
 from retail_factory.forecasting.job import forecast_from, prepare_history
 from retail_factory.forecasting.models import HORIZON_DAYS
@@ -106,15 +107,16 @@ def replay(
     ours.shelves.orders = policy.orders  # the stores of this copy order what the job proposes
     outcomes: dict[str, list[pd.DataFrame]] = {"own": [], "proposals": []}
     ordered = {"own": 0, "proposals": 0}
-    for offset in range(warmup_days, warmup_days + days):
-        day = start + dt.timedelta(days=offset)
-        for name, simulator in (("own", own), ("proposals", ours)):
-            record = simulator.step(day)
-            outcomes[name].append(record.truth_series)
-            ordered[name] += int(record.store_orders["quantity"].sum()) if record.store_orders is not None else 0
-            if name == "proposals":
-                policy.history.append(_recorded(record, world))
-                policy.receipts.append(_received(record, world))
+    with engine_session():  # one Spark session for the days' forecasts, when the engine is Spark
+        for offset in range(warmup_days, warmup_days + days):
+            day = start + dt.timedelta(days=offset)
+            for name, simulator in (("own", own), ("proposals", ours)):
+                record = simulator.step(day)
+                outcomes[name].append(record.truth_series)
+                ordered[name] += int(record.store_orders["quantity"].sum()) if record.store_orders is not None else 0
+                if name == "proposals":
+                    policy.history.append(_recorded(record, world))
+                    policy.receipts.append(_received(record, world))
     return Replay(
         series=world.n_series,
         warmup_days=warmup_days,
