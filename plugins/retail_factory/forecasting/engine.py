@@ -1,6 +1,6 @@
-"""Where the per-series models run: ``local`` (statsforecast in this process) or ``spark``
-(statsforecast's Fugue backend: each series a group of a Spark job, on as many executors as the
-cluster has), chosen by ``RETAIL_FACTORY_FORECAST_ENGINE``.
+"""Where the per-series models run: ``local`` (statsforecast in this process) or ``spark`` (the
+same statsforecast loop inside Spark tasks, each over a share of the series, on as many executors
+as the cluster has), chosen by ``RETAIL_FACTORY_FORECAST_ENGINE``.
 
 What moves is the per-series work, the part that grows with the number of store × product series:
 the intermittent-demand models' backtest and forecasts. The global LightGBM model stays one model
@@ -8,8 +8,7 @@ fitted in this process on a sample of series (``job.TRAINING_SERIES``): its dist
 (SynapseML's LightGBM on Spark, a JVM library downloaded at run time; ``lightgbm.dask``) grow
 different trees than one fit, so their forecasts would not be the local run's.
 
-On Spark each task runs statsforecast's own loop over its share of the series, so the results are
-the local run's.
+Each series is forecast by the same code either way, so the results are the local run's.
 """
 
 from __future__ import annotations
@@ -20,8 +19,6 @@ from contextlib import contextmanager, nullcontext
 import pandas as pd
 
 from retail_factory.config import get_settings
-
-ENGINES = ("local", "spark")
 
 
 @contextmanager
