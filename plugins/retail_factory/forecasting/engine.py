@@ -14,7 +14,7 @@ Each series is forecast by the same code either way, so the results are the loca
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 
 import pandas as pd
 
@@ -42,21 +42,22 @@ def engine_session() -> Iterator[None]:
 def per_series(models: list, frame: pd.DataFrame, horizon: int, windows: int | None = None) -> pd.DataFrame:
     """statsforecast's forecast of ``frame`` (``unique_id``, ``ds``, ``y``) ``horizon`` days ahead, or
     with ``windows`` its rolling-origin cross-validation (windows of ``horizon`` days), on the engine."""
+    if get_settings().forecast_engine == "local":
+        return _statsforecast(frame, models, horizon, windows)
+    return _on_spark(models, frame, horizon, windows)
+
+
+def _statsforecast(df: pd.DataFrame, models: list, horizon: int, windows: int | None) -> pd.DataFrame:
+    """statsforecast's own loop over the series of ``df``: the whole frame locally, a task's share on Spark."""
     from statsforecast import StatsForecast
 
     stats = StatsForecast(models=models, freq="D", n_jobs=1)
-    if get_settings().forecast_engine == "local":
-        return _run(stats, frame, horizon, windows)
-    return _on_spark(stats, frame, horizon, windows)
-
-
-def _run(stats, df, horizon: int, windows: int | None):
     if windows is None:
         return stats.forecast(df=df, h=horizon)
     return stats.cross_validation(df=df, h=horizon, n_windows=windows, step_size=horizon)
 
 
-def _on_spark(stats, frame: pd.DataFrame, horizon: int, windows: int | None) -> pd.DataFrame:
+def _on_spark(models: list, frame: pd.DataFrame, horizon: int, windows: int | None) -> pd.DataFrame:
     """statsforecast's own loop over many whole series per Spark task (Fugue's ``coarse``
     partitioning: the rows of a series stay together, a task gets a share of the series).
 
@@ -67,19 +68,16 @@ def _on_spark(stats, frame: pd.DataFrame, horizon: int, windows: int | None) -> 
     import fugue.api as fa
     from pyspark.sql import SparkSession
 
-    from retail_factory.warehouse.spark import spark_session
-
     # Series travel as integer codes: pyspark 4.3 cannot send pandas 3's Arrow-backed string
     # columns back from a worker ("Cannot convert pyarrow.lib.ChunkedArray to pyarrow.lib.Array").
     codes, ids = pd.factorize(frame["unique_id"], sort=True)
     coded = frame[["ds", "y"]].assign(unique_id=codes)[["unique_id", "ds", "y"]]
-    names = [repr(model) for model in stats.models]
     keys = "unique_id:long,ds:datetime" + (",cutoff:datetime,y:double" if windows is not None else "")
-    schema = keys + "".join(f",{name}:double" for name in names)
-    params = {"models": stats.models, "horizon": horizon, "windows": windows}
-    active = SparkSession.getActiveSession()
-    with nullcontext(active) if active is not None else spark_session(catalog=False) as spark:
-        result = fa.transform(coded, _series_of_a_task, schema=schema, params=params, engine=spark,
+    schema = keys + "".join(f",{model!r}:double" for model in models)
+    params = {"models": models, "horizon": horizon, "windows": windows}
+    with engine_session():  # the run's session, or one for this call
+        spark = SparkSession.getActiveSession()
+        result = fa.transform(coded, _statsforecast, schema=schema, params=params, engine=spark,
                               partition={"by": "unique_id", "algo": "coarse"}, as_local=True)  # fmt: skip
     result = fa.as_pandas(result)
     result["unique_id"] = ids.take(result["unique_id"].to_numpy())
@@ -87,9 +85,3 @@ def _on_spark(stats, frame: pd.DataFrame, horizon: int, windows: int | None) -> 
     result[values] = result[values].astype("float64")  # Fugue gives nullable Float64; local runs give numpy's
     order = ["unique_id", "ds"] if windows is None else ["unique_id", "cutoff", "ds"]
     return result.sort_values(order, ignore_index=True)
-
-
-def _series_of_a_task(series: pd.DataFrame, models: list, horizon: int, windows: int | None) -> pd.DataFrame:
-    from statsforecast import StatsForecast
-
-    return _run(StatsForecast(models=models, freq="D", n_jobs=1), series, horizon, windows)
