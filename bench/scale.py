@@ -174,7 +174,7 @@ def run_size(stores: int, products: int, history: int, engines: list[str], resul
 
         measure("copy raw → Spark", copy, results, **on_spark)
         # Spark's tables are rebuilt whole (no merge on plain Parquet tables): the build reads all days.
-        measure("dbt build", lambda: transform(target="spark"), results, **on_spark)
+        measure("dbt build", lambda: transform(target="spark_session"), results, **on_spark)
         os.environ["RETAIL_FACTORY_FORECAST_ENGINE"] = "spark"
         measure("forecast", forecast, results, **on_spark)
         os.environ["RETAIL_FACTORY_FORECAST_ENGINE"] = "local"

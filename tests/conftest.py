@@ -115,6 +115,29 @@ def postgres_warehouse(postgres, monkeypatch: pytest.MonkeyPatch, request: pytes
     return get_warehouse()
 
 
+@pytest.fixture(scope="session")
+def spark_thrift(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """A real Spark Thrift server (pyspark's, local[2]) for the whole session: the spark warehouse."""
+    from retail_factory.devstack import SparkThriftServer
+
+    with SparkThriftServer(tmp_path_factory.mktemp("spark-thrift")) as server:
+        yield server
+
+
+@pytest.fixture
+def spark_warehouse(spark_thrift, monkeypatch: pytest.MonkeyPatch):
+    """The session's Spark warehouse, emptied for one test, selected through the settings."""
+    from retail_factory.warehouse.connections import get_warehouse
+    from retail_factory.warehouse.fingerprint import SCHEMAS
+
+    monkeypatch.setenv("RETAIL_FACTORY_WAREHOUSE", "spark")
+    for key, value in spark_thrift.environment().items():
+        monkeypatch.setenv(key, value)
+    warehouse = get_warehouse()
+    warehouse.run_statements([f"drop database if exists {schema} cascade" for schema in SCHEMAS])
+    return warehouse
+
+
 @pytest.fixture(params=["duckdb", "postgres"])
 def warehouse(request: pytest.FixtureRequest):
     """Each warehouse in turn: a test using it runs on DuckDB and on PostgreSQL."""

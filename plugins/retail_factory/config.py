@@ -37,7 +37,7 @@ class Settings:
     airflow_home: Path
     node_bin: Path
     demo_dir: Path
-    warehouse: str  # "duckdb" (default, one file) or "postgres"
+    warehouse: str  # "duckdb" (default, one file), "postgres" or "spark" (a Spark Thrift server)
     duckdb_path: Path
     dbt_project_dir: Path
     dbt_target_dir: Path
@@ -45,6 +45,8 @@ class Settings:
     spark_dir: Path  # the spark dbt target's tables and metastore (warehouse/spark.py)
     spark_master: str = "local[2]"
     spark_shuffle_partitions: int = 4  # Spark's 200 would be 200 tiny tasks a join on a small day
+    spark_host: str = "127.0.0.1"  # the Spark Thrift server of the spark warehouse (warehouse/spark_warehouse.py)
+    spark_port: int = 10000
     forecast_engine: str = "local"  # where the per-series models run: "local" or "spark" (forecasting/engine.py)
     service_level: float = 0.975  # the share of replenishment cycles the order proposals aim to cover
     raw_container: str = "raw"
@@ -92,12 +94,14 @@ def get_settings() -> Settings:
         spark_dir=Path(_env("SPARK_DIR", str(duckdb_path.parent / "spark"))),  # beside the DuckDB file
         spark_master=_env("SPARK_MASTER", "local[2]"),
         spark_shuffle_partitions=int(_env("SPARK_SHUFFLE_PARTITIONS", "4")),
+        spark_host=_env("SPARK_HOST", "127.0.0.1"),
+        spark_port=int(_env("SPARK_PORT", "10000")),
         forecast_engine=_one_of("FORECAST_ENGINE", FORECAST_ENGINES, "local"),
         service_level=_service_level(_env("SERVICE_LEVEL", "0.975")),
     )
 
 
-WAREHOUSES = ("duckdb", "postgres")
+WAREHOUSES = ("duckdb", "postgres", "spark")
 FORECAST_ENGINES = ("local", "spark")
 
 

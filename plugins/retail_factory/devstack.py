@@ -218,3 +218,78 @@ class PostgresServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@dataclass
+class SparkThriftServer:
+    """pyspark's own Spark Thrift server (``HiveThriftServer2``) on 127.0.0.1: the spark warehouse.
+
+    Its tables and their catalog (Derby) are under ``location``, with the factory's Spark settings
+    (``warehouse.spark.spark_conf``). It takes ~15 s to start: a JVM and Spark.
+    """
+
+    location: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def log_file(self) -> Path:
+        return self.location / "thrift-server.log"
+
+    def environment(self) -> dict[str, str]:
+        """The settings that point the factory (and dbt's spark profile) at this server."""
+        return {
+            "RETAIL_FACTORY_SPARK_DIR": str(self.location),
+            "RETAIL_FACTORY_SPARK_HOST": "127.0.0.1",
+            "RETAIL_FACTORY_SPARK_PORT": str(self.port),
+        }
+
+    def start(self, timeout: float = 180.0) -> SparkThriftServer:
+        import dataclasses
+
+        import pyspark
+
+        from retail_factory.warehouse.spark import spark_conf
+
+        self.location.mkdir(parents=True, exist_ok=True)
+        home = Path(pyspark.__file__).parent
+        conf = spark_conf(dataclasses.replace(get_settings(), spark_dir=self.location))
+        server_class = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
+        command = [str(home / "bin" / "spark-submit"), "--class", server_class]
+        for key, value in conf.items():
+            command += ["--conf", f"{key}={value}"]
+        command += ["--hiveconf", f"hive.server2.thrift.port={self.port}",
+                    "--hiveconf", "hive.server2.thrift.bind.host=127.0.0.1", "spark-internal"]  # fmt: skip
+        with self.log_file.open("ab") as log_out:
+            self.process = subprocess.Popen(
+                command, stdout=log_out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                cwd=self.location, env={**os.environ, "SPARK_HOME": str(home)},
+            )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while not listening(self.port):
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the Spark Thrift server exited at start; see {self.log_file}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise TimeoutError(f"the Spark Thrift server did not listen on port {self.port} within {timeout:.0f} s")
+            time.sleep(0.5)
+        log.info("Spark Thrift server on 127.0.0.1:%d (tables in %s)", self.port, self.location)
+        return self
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.process = None
+
+    def __enter__(self) -> SparkThriftServer:
+        return self.start() if self.process is None else self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -36,6 +36,10 @@ def landed_rows(service) -> dict[str, int]:
     return rows
 
 
+# The Spark warehouse (a Thrift server) runs the tests that say what a load must do on any warehouse.
+ALL_WAREHOUSES = pytest.mark.parametrize("warehouse", ["duckdb", "postgres", "spark"], indirect=True)
+
+
 def count(warehouse, table: str, day: dt.date = DAY) -> int:
     _, rows = warehouse.query(f"select count(*) from raw.{table} where _ingest_date = ?", [day])
     return rows[0][0]
@@ -49,6 +53,7 @@ def loaded(storage, drop_copy: Path, warehouse):
     return service, warehouse, summary
 
 
+@ALL_WAREHOUSES
 def test_every_landed_row_is_loaded_with_its_lineage(loaded) -> None:
     service, warehouse, summary = loaded
     expected = landed_rows(service)
@@ -77,6 +82,7 @@ def test_values_are_kept_as_landed_text(loaded) -> None:
     assert "energy-kj_100g" in json.loads(nutriments[0][0])
 
 
+@ALL_WAREHOUSES
 def test_reloading_the_same_blobs_changes_nothing(loaded) -> None:
     service, warehouse, _ = loaded
     before = warehouse.query("select _source_blob, _source_row, _loaded_at from raw.retail__stock order by 1, 2")
@@ -87,6 +93,7 @@ def test_reloading_the_same_blobs_changes_nothing(loaded) -> None:
     )
 
 
+@ALL_WAREHOUSES
 def test_a_redelivered_file_replaces_the_partition(loaded, drop_copy: Path) -> None:
     service, warehouse, _ = loaded
     orders = next((drop_copy / "supply" / "store_orders" / DAY.isoformat()).glob("*.csv"))
@@ -126,6 +133,7 @@ def test_a_failed_load_leaves_the_previous_state(loaded, drop_copy: Path, monkey
     assert count(warehouse, "supply__store_orders") == 3
 
 
+@ALL_WAREHOUSES
 def test_a_date_without_files_gets_an_empty_partition(storage, warehouse) -> None:
     summary = RawLoader(blob_service(), warehouse).load_day(DAY, DOMAINS)
     assert {e.outcome for e in summary.entities} == {"no_files"}
@@ -157,6 +165,7 @@ def test_both_warehouses_load_the_same_rows(storage, drop_copy: Path, duckdb_war
         assert [row[:-1] for row in duck[table]] == [row[:-1] for row in pg[table]], table
 
 
+@ALL_WAREHOUSES
 def test_a_job_table_gains_the_columns_a_newer_job_writes(warehouse) -> None:
     """ml.* tables are created by the jobs; a column added in a later release is added in place."""
     import pandas as pd

@@ -1,9 +1,10 @@
-"""The two warehouses: a DuckDB file (default) and PostgreSQL, chosen by ``RETAIL_FACTORY_WAREHOUSE``.
+"""The warehouses: a DuckDB file (default) and PostgreSQL, chosen by ``RETAIL_FACTORY_WAREHOUSE``
+(and Spark, in ``warehouse.spark_warehouse``).
 
-Both offer the same few operations the factory needs: run a query, run statements in one
+They offer the same few operations the factory needs: run a query, run statements in one
 transaction, and replace one ingest date of some raw tables in a single transaction from rows
 staged in a DuckDB temporary table. DuckDB inserts them directly; PostgreSQL receives them
-through ``COPY … FROM STDIN`` (CSV).
+through ``COPY … FROM STDIN`` (CSV); Spark reads them as Parquet files, without the transaction.
 """
 
 from __future__ import annotations
@@ -327,4 +328,8 @@ def get_warehouse(settings: Settings | None = None) -> Warehouse:
     s = settings or get_settings()
     if s.warehouse == "postgres":
         return PostgresWarehouse(get_postgres_settings())
+    if s.warehouse == "spark":
+        from retail_factory.warehouse.spark_warehouse import SparkWarehouse
+
+        return SparkWarehouse(s)
     return DuckDBWarehouse(s.duckdb_path)

@@ -40,6 +40,9 @@ def spark_conf(settings: Settings | None = None) -> dict[str, str]:
         # Timestamps are UTC wall-clock times, as in DuckDB and PostgreSQL (macros/spark.sql).
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": str(s.spark_shuffle_partitions),
+        # The metastore (Hive's) cannot filter partitions on a column named with a leading "_"
+        # (raw's `_ingest_date`): Spark lists the table's partitions and prunes them itself.
+        "spark.sql.hive.metastorePartitionPruning": "false",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
     }

@@ -1,0 +1,259 @@
+"""Spark as the factory's warehouse: SQL sent to a Spark Thrift server (``RETAIL_FACTORY_WAREHOUSE=spark``).
+
+The server is the one process holding Spark's catalog, as a Databricks SQL warehouse or Synapse's
+Spark pool would in production: the loader, the quality gates, dbt (``method: thrift``), the
+trace and the forecast are its clients, so they may run at the same time (the in-process session
+of ``warehouse.spark`` allows one process at a time). Here it is pyspark's own
+``HiveThriftServer2`` on ``local[2]`` (``devstack.SparkThriftServer``); PyHive is the client.
+
+What Spark's tables (Parquet, no Delta here: its jars are a download) cannot do, and what is done
+instead:
+
+* No transaction over several tables: each partition is replaced by one ``insert overwrite``, in
+  an order that makes a retry repair a failure half-way. The loader writes the data tables first
+  and the load log last, so a failed load leaves its entities "not loaded" and the next run
+  reloads them; a forecast's tables are replaced one by one, the same way.
+* No ``delete``: raw tables are partitioned by ``_ingest_date``, ``raw._load_log`` by date, domain
+  and entity, and a job's ``ml.*`` table by its key, so that replacing a partition is the delete.
+* Rows reach Spark as Parquet files the server reads in place, under ``RETAIL_FACTORY_SPARK_DIR``
+  (``staging/``): the same machine here, a shared file system or cloud folder in production.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import logging
+import shutil
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from retail_factory.config import Settings, get_settings
+from retail_factory.warehouse.connections import (
+    LOAD_LOG_TABLE,
+    OutputTable,
+    Query,
+    Rows,
+    _loaded_blobs,
+)
+from retail_factory.warehouse.raw_tables import LINEAGE_COLUMNS, SCHEMA, RawTable, raw_tables
+
+# Spark's names of the portable SQL types the factory's tables use.
+SPARK_TYPES = {"varchar": "string", "double precision": "double", "integer": "int", "timestamp": "timestamp",
+               "bigint": "bigint", "date": "date", "boolean": "boolean"}  # fmt: skip
+# raw._load_log: the ingest date, domain and entity are its partition (replaced per loaded entity).
+LOAD_LOG_DATA = "blob string, sha256 string, rows bigint, loaded_at timestamp"
+LOAD_LOG_PARTITION = ("ingest_date", "domain", "entity")
+# Per session: "double quoted" names are identifiers, as in DuckDB and PostgreSQL; a partition
+# replaced by `insert overwrite` is only the partitions its rows hold (not the whole table). The
+# Thrift server applies a session's settings only under the `set:hiveconf:` prefix.
+SESSION_CONF = {
+    "set:hiveconf:spark.sql.ansi.doubleQuotedIdentifiers": "true",
+    "set:hiveconf:spark.sql.sources.partitionOverwriteMode": "dynamic",
+}
+
+
+# PyHive logs every statement it sends at INFO: thousands of lines in a task log.
+logging.getLogger("pyhive").setLevel(logging.WARNING)
+
+
+class SparkError(RuntimeError):
+    """A statement Spark refused, with Spark's own message (not the server's Java stack)."""
+
+
+def _short_error(error: Exception) -> str:
+    status = getattr(getattr(error, "args", [None])[0], "status", None)
+    message = getattr(status, "errorMessage", None) or str(error)
+    return message.split("\n", 1)[0][:2000]
+
+
+def _typed(value: Any, type_name: str) -> Any:
+    """PyHive returns dates as text and decimals as ``Decimal``: dates become dates, as DuckDB's."""
+    if value is None:
+        return None
+    if type_name == "DATE_TYPE":
+        return dt.date.fromisoformat(value)
+    return value
+
+
+class SparkWarehouse:
+    """A Spark Thrift server, reached with PyHive."""
+
+    kind = "spark"
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+
+    @contextmanager
+    def connect(self) -> Iterator[Any]:
+        from pyhive import hive
+
+        conn = hive.connect(
+            host=self.settings.spark_host, port=self.settings.spark_port, username="retail_factory",
+            configuration=SESSION_CONF,
+        )  # fmt: skip
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def session(self, read_only: bool = False) -> Iterator[Query]:
+        with self.connect() as conn:
+            cursor = conn.cursor()
+
+            def query(sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
+                _execute(cursor, sql, params)
+                if not cursor.description:
+                    return [], []
+                types = [d[1] for d in cursor.description]
+                rows = [tuple(_typed(v, t) for v, t in zip(row, types, strict=True)) for row in cursor.fetchall()]
+                return [d[0] for d in cursor.description], rows
+
+            yield query
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
+        with self.session() as query:
+            return query(sql, params)
+
+    def query_frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        columns, rows = self.query(sql, params)
+        frame = pd.DataFrame([list(row) for row in rows], columns=columns)
+        for column in frame.columns:  # Spark's decimals as doubles, as DuckDB's frames give them
+            if frame[column].map(lambda v: isinstance(v, decimal.Decimal)).any():
+                frame[column] = frame[column].astype("float64")
+        return frame
+
+    def run_statements(self, statements: Sequence[str]) -> None:
+        """One after the other: Spark has no transaction over several statements (see the module doc)."""
+        with self.session() as query:
+            for statement in statements:
+                query(statement)
+
+    def ensure_raw_tables(self) -> None:
+        with self.session() as query:
+            query(f"create database if not exists {SCHEMA}")
+            partition = ", ".join(LOAD_LOG_PARTITION)
+            query(
+                f"create table if not exists {LOAD_LOG_TABLE} ({LOAD_LOG_DATA}, ingest_date date, domain string,"
+                f" entity string) using parquet partitioned by ({partition})"
+            )
+            for table in raw_tables():
+                query(_raw_table_sql(table))
+
+    def loaded_blobs(self, day: dt.date) -> dict[tuple[str, str], set[tuple[str, str]]]:
+        _, rows = self.query(f"select domain, entity, blob, sha256 from {LOAD_LOG_TABLE} where ingest_date = ?", [day])
+        return _loaded_blobs(rows)
+
+    @contextmanager
+    def staging_area(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = duckdb.connect()  # in memory: DuckDB reads the files, Spark gets Parquet
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def replace_partitions(
+        self, staged: duckdb.DuckDBPyConnection, day: dt.date, tables: dict[str, RawTable], log: str
+    ) -> None:
+        with self._staging_folder() as folder, self.session() as query:
+            for temp, table in tables.items():
+                path = folder / f"{table.name}.parquet"
+                staged.execute(f"copy {temp} to '{path}' (format parquet)")
+                columns = ", ".join(_quote(c) for c in table.all_columns if c != "_ingest_date")
+                # A static partition: replaced even when the file has no rows (an empty day).
+                query(
+                    f"insert overwrite table {table.qualified_name} partition (_ingest_date = date'{day}')"
+                    f" select {columns} from parquet.`{path}`"
+                )
+            # Last: a load that failed before this line is not in the log, so it is loaded again.
+            path = folder / "load_log.parquet"
+            staged.execute(f"copy {log} to '{path}' (format parquet)")
+            query(
+                f"insert overwrite table {LOAD_LOG_TABLE} select blob, sha256, rows, loaded_at, ingest_date, domain,"
+                f" entity from parquet.`{path}`"
+            )
+
+    def replace_rows(self, tables: dict[str, OutputTable], key_column: str, key: Any) -> None:
+        """Each table partitioned by ``key_column``; the key's partition replaced, table by table."""
+        with self._staging_folder() as folder, self.session() as query:
+            for name, table in tables.items():
+                query(f"create database if not exists {name.split('.')[0]}")
+                others = [c for c in table.columns if c != key_column]
+                columns = ", ".join(_typed_columns(table, others))
+                key_type = SPARK_TYPES[table.columns[key_column]]
+                query(
+                    f"create table if not exists {name} ({columns}, {key_column} {key_type}) using parquet"
+                    f" partitioned by ({key_column})"
+                )
+                existing = {row[0] for row in query(f"describe table {name}")[1]}
+                added = [c for c in others if c not in existing]
+                if added:  # a later version of the job writes more columns
+                    query(f"alter table {name} add columns ({', '.join(_typed_columns(table, added))})")
+                path = folder / f"{name}.parquet"
+                table.typed_rows().to_parquet(path, index=False)
+                selected = ", ".join(f"cast({c} as {SPARK_TYPES[table.columns[c]]}) as {c}" for c in others)
+                query(
+                    f"insert overwrite table {name} partition ({key_column} = ?) select {selected}"
+                    f" from parquet.`{path}` where {key_column} = ?",
+                    [key, key],
+                )
+
+    @contextmanager
+    def _staging_folder(self) -> Iterator[Path]:
+        folder = self.settings.spark_dir.resolve() / "staging" / uuid.uuid4().hex
+        folder.mkdir(parents=True)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _typed_columns(table: OutputTable, names: list[str]) -> list[str]:
+    return [f"{name} {SPARK_TYPES[table.columns[name]]}" for name in names]
+
+
+def _quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _raw_table_sql(table: RawTable) -> str:
+    data = [f"{_quote(column)} string" for column in table.columns]
+    lineage = [f"{name} {SPARK_TYPES[sql_type]}" for name, sql_type in LINEAGE_COLUMNS if name != "_ingest_date"]
+    return (
+        f"create table if not exists {table.qualified_name} ({', '.join(data + lineage)}, _ingest_date date)"
+        " using parquet partitioned by (_ingest_date)"
+    )
+
+
+def _literal(value: Any) -> str:
+    """A parameter as a Spark SQL literal: dates typed (a date partition compared with text makes
+    the metastore's partition filter fail), the rest escaped by PyHive."""
+    from pyhive import hive
+
+    if isinstance(value, dt.datetime):
+        return f"timestamp'{value.isoformat(sep=' ')}'"
+    if isinstance(value, dt.date):
+        return f"date'{value.isoformat()}'"
+    return str(hive._escaper.escape_item(value))
+
+
+def _execute(cursor: Any, sql: str, params: Sequence[Any]) -> None:
+    """Run one statement; ``?`` placeholders as in DuckDB (PyHive would take ``%s`` and send dates as text)."""
+    from pyhive.exc import Error
+
+    if params:
+        parts = sql.split("?")
+        if len(parts) != len(params) + 1:
+            raise ValueError(f"{len(params)} parameters for {len(parts) - 1} placeholders in: {sql[:500]}")
+        sql = "".join(part + _literal(value) for part, value in zip(parts, params, strict=False)) + parts[-1]
+    try:
+        cursor.execute(sql)
+    except Error as error:
+        raise SparkError(f"{_short_error(error)}\nin: {sql[:500]}") from None
