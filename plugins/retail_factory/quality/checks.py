@@ -36,7 +36,8 @@ def row_count_near_trailing_median(
     """An entity's rows on the run date against the median of the same weekday over ``weeks`` weeks.
 
     Row counts come from the load log (rows per loaded blob), so a day with no file at all counts
-    zero. The same weekday, because a Saturday sells several times what a Sunday does; closed days
+    zero. The same weekday (``dow``: each engine numbers weekdays its own way, but the same way on
+    both sides), because a Saturday sells several times what a Sunday does; closed days
     are neither judged nor part of the median. With fewer than ``min_days`` earlier same weekdays,
     or a median of zero (warehouses do not ship on Sundays), there is no basis: nothing is reported.
     """
@@ -64,7 +65,7 @@ same_weekday as (
     from daily
     cross join run
     where daily.ingest_date < run.run_date
-        and extract(isodow from daily.ingest_date) = extract(isodow from run.run_date)
+        and extract(dow from daily.ingest_date) = extract(dow from run.run_date)
         and not {_is_closed("daily.ingest_date")}
 )
 select

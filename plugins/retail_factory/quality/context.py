@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from retail_factory.config import Settings, get_postgres_settings, get_settings
-from retail_factory.quality import duckdb_dialect
+from retail_factory.quality import duckdb_dialect, spark_dialect
 
 if TYPE_CHECKING:
     from great_expectations.data_context import FileDataContext
@@ -102,10 +102,13 @@ def quiet_gx_logging() -> None:
 
 
 def warehouse_url(settings: Settings | None = None) -> str:
-    """SQLAlchemy URL of the warehouse GX reads (DuckDB read-only, or PostgreSQL)."""
+    """SQLAlchemy URL of the warehouse GX reads (DuckDB read-only, PostgreSQL, or Spark's Thrift
+    server through PyHive's dialect: ``quality.spark_dialect``)."""
     s = settings or get_settings()
     if s.warehouse == "duckdb":
         return duckdb_dialect.duckdb_url(str(s.duckdb_path))
+    if s.warehouse == "spark":
+        return spark_dialect.spark_url(s.spark_host, s.spark_port)
     pg = get_postgres_settings()
     url = sa.engine.URL.create(
         "postgresql+psycopg2",
@@ -125,6 +128,7 @@ def _prepare_gx() -> None:
     # One generic SQL data source serves DuckDB and PostgreSQL alike, on purpose.
     warnings.filterwarnings("ignore", message="You are using a generic SQLDatasource")
     duckdb_dialect.register()
+    spark_dialect.register()
     import retail_factory.quality.expectations  # noqa: F401  (registers the custom expectations)
 
 

@@ -68,7 +68,9 @@ group by 1, 2, 3, 4
 """
 
 # Every lot the genealogy knows, as its own ancestor (depth 0), then one generation per step.
-# `union` (not `union all`) drops repeated rows, so commingled paths do not multiply.
+# `union` (not `union all`) drops repeated rows, so commingled paths do not multiply. Spark's
+# recursive queries take `union all` only: there paths that meet again repeat (up to the depth
+# bound) and the `group by` merges them.
 _LINEAGE = f"""
 create table {SCHEMA}.lot_lineage as
 with recursive
@@ -84,7 +86,7 @@ steps as (
 ),
 walk (ancestor_key, descendant_key, depth) as (
     select lot_key, lot_key, 0 from lots
-    union
+    {{walk_union}}
     select walk.ancestor_key, steps.output_key, walk.depth + 1
     from walk
     inner join steps on steps.input_key = walk.descendant_key
@@ -174,9 +176,13 @@ with receipts as (
     group by store_id, gtin, lot, best_before_date
 ),
 latest_stock as (
-    select distinct on (store_id, gtin) store_id, gtin, on_hand_qty, snapshot_date
-    from marts.fct_inventory_daily
-    order by store_id, gtin, snapshot_date desc
+    select store_id, gtin, on_hand_qty, snapshot_date
+    from (
+        select store_id, gtin, on_hand_qty, snapshot_date,
+            row_number() over (partition by store_id, gtin order by snapshot_date desc) as newest_first
+        from marts.fct_inventory_daily
+    ) as stock
+    where newest_first = 1
 ),
 ranked as (
     select
@@ -201,14 +207,15 @@ order by lot_key, store_id
 """
 
 
-def _consistency_sql() -> str:
+def _consistency_sql(text: str = "varchar") -> str:
     """What does not add up in the genealogy, one row per issue: reported, never hidden or fixed.
 
     mass_balance: a transformation made more than its inputs allow (the curated gate's rule, over
     the whole history). consumed_before_received: a lot used at a place before any shipment of it
     there is recorded. used_never_received: used where no shipment of it ever arrived (its origin
     is unknown). quantity_mismatch: a store received more or fewer units than were shipped.
-    cycle: a lot that is, through transformations, its own ancestor.
+    cycle: a lot that is, through transformations, its own ancestor. ``text``: the engine's name
+    of the text type (Spark's is ``string``).
     """
     from retail_factory.quality.checks import transformation_mass_balance
 
@@ -230,9 +237,9 @@ inputs as (
 select distinct
     'mass_balance' as issue_type, 'critical' as severity, {lot_key_sql("links.to_gtin14", "links.to_lot")} as lot_key,
     links.to_location_id as location_id, mass_balance.event_key as reference_id, links.link_date as issue_date,
-    'output ' || cast(round(mass_balance.output_kg, 1) as varchar) || ' kg from '
-        || cast(round(mass_balance.input_kg, 1) as varchar) || ' kg of input (yield '
-        || cast(mass_balance.observed_yield as varchar) || ', at most ' || cast(mass_balance.max_yield as varchar)
+    'output ' || cast(round(mass_balance.output_kg, 1) as {text}) || ' kg from '
+        || cast(round(mass_balance.input_kg, 1) as {text}) || ' kg of input (yield '
+        || cast(mass_balance.observed_yield as {text}) || ', at most ' || cast(mass_balance.max_yield as {text})
         || ')' as detail
 from mass_balance
 inner join marts.fct_lot_links as links
@@ -240,22 +247,22 @@ inner join marts.fct_lot_links as links
 union all
 select
     'consumed_before_received', 'warning', inputs.lot_key, inputs.location_id, inputs.used_in, inputs.first_used,
-    'used on ' || cast(inputs.first_used as varchar) || ', first shipment there recorded on '
-        || cast(arrivals.first_arrival as varchar)
+    'used on ' || cast(inputs.first_used as {text}) || ', first shipment there recorded on '
+        || cast(arrivals.first_arrival as {text})
 from inputs
 inner join arrivals on arrivals.lot_key = inputs.lot_key and arrivals.location_id = inputs.location_id
 where arrivals.first_arrival > inputs.first_used
 union all
 select
     'used_never_received', 'warning', inputs.lot_key, inputs.location_id, inputs.used_in, inputs.first_used,
-    'used on ' || cast(inputs.first_used as varchar) || ' where no shipment of it is recorded: origin unknown'
+    'used on ' || cast(inputs.first_used as {text}) || ' where no shipment of it is recorded: origin unknown'
 from inputs
 left join arrivals on arrivals.lot_key = inputs.lot_key and arrivals.location_id = inputs.location_id
 where arrivals.lot_key is null
 union all
 select
     'quantity_mismatch', 'warning', {lot_key_sql("lpad(gtin, 14, '0')", "lot")}, store_id, receipt_id, received_date,
-    'received ' || cast(received_qty as varchar) || ' of ' || cast(shipped_qty as varchar) || ' shipped in '
+    'received ' || cast(received_qty as {text}) || ' of ' || cast(shipped_qty as {text}) || ' shipped in '
         || shipment_id
 from marts.fct_receipts
 where lot is not null and quantity_gap <> 0
@@ -296,7 +303,11 @@ def build_genealogy(warehouse: Warehouse | None = None) -> GenealogySize:
     w = warehouse or get_warehouse()
     statements = [f"create schema if not exists {SCHEMA}"]
     statements += [f"drop table if exists {SCHEMA}.{table}" for table in reversed(TABLES)]
-    statements += [_EDGES, _LINEAGE, _MOVEMENTS, _EXPOSURE, _consistency_sql(), *_INDEXES]
+    spark = w.kind == "spark"  # its recursive queries take `union all` only; its text type is `string`
+    lineage = _LINEAGE.format(walk_union="union all" if spark else "union")
+    statements += [_EDGES, lineage, _MOVEMENTS, _EXPOSURE, _consistency_sql("string" if spark else "varchar")]
+    # Spark's tables have no index (a trace there scans the closure: seconds, not milliseconds).
+    statements += [] if spark else _INDEXES
     w.run_statements(statements)
     _, rows = w.query(
         f"select (select count(*) from {SCHEMA}.lot_lineage where depth = 0),"

@@ -45,6 +45,7 @@ def spark_conf(settings: Settings | None = None) -> dict[str, str]:
         "spark.sql.hive.metastorePartitionPruning": "false",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
+        "spark.log.level": "WARN",  # a server's INFO lines: ~35 per query
     }
 
 
