@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import logging
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -574,11 +576,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _warehouse_for(command) -> Iterator[None]:
+    """A command that reads or writes the warehouse gets the local Spark Thrift server it needs
+    (``RETAIL_FACTORY_WAREHOUSE=spark`` and none running; ``devstack.local_spark_warehouse``)."""
+    if command not in (cmd_run, cmd_replay, cmd_fingerprint, cmd_load, cmd_sql, cmd_quality_check, cmd_trace,
+                       cmd_trace_lots, cmd_forecast, cmd_evaluate_forecast):  # fmt: skip
+        yield
+        return
+    from retail_factory.devstack import local_spark_warehouse
+
+    with local_spark_warehouse() as spark:
+        if spark is not None:
+            print(f"Started a Spark Thrift server on 127.0.0.1:{spark.port} for this command (log: {spark.log_file})",
+                  file=sys.stderr, flush=True)  # fmt: skip
+        yield
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        with _warehouse_for(args.func):
+            return int(args.func(args))
     except (FileExistsError, ValueError, KeyError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

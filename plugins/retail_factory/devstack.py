@@ -6,6 +6,7 @@ needed on real Azure: there the Airflow connection points at the storage account
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -13,6 +14,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -293,3 +295,17 @@ class SparkThriftServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@contextlib.contextmanager
+def local_spark_warehouse() -> Iterator[SparkThriftServer | None]:
+    """The spark warehouse's Thrift server for one command, when the settings name a local one that
+    is not running: started on ``RETAIL_FACTORY_SPARK_PORT`` over ``RETAIL_FACTORY_SPARK_DIR``, stopped
+    at the end. A server already listening, or on another host, is the deployment's own: left alone."""
+    settings = get_settings()
+    local = settings.spark_host in ("127.0.0.1", "localhost")
+    if settings.warehouse != "spark" or not local or listening(settings.spark_port):
+        yield None
+        return
+    with SparkThriftServer(settings.spark_dir.resolve(), port=settings.spark_port) as server:
+        yield server

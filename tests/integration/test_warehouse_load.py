@@ -178,3 +178,12 @@ def test_a_job_table_gains_the_columns_a_newer_job_writes(warehouse) -> None:
     warehouse.replace_rows({"ml.table_that_grows": newer}, "as_of_date", DAY + dt.timedelta(days=1))
     _, rows = warehouse.query("select series, note from ml.table_that_grows order by as_of_date")
     assert [tuple(r) for r in rows] == [(3, None), (4, "new")]
+
+
+def test_spark_says_what_is_wrong_with_a_statement(spark_warehouse) -> None:
+    """Spark's own message and the statement, not the server's Java stack."""
+    from retail_factory.warehouse.spark_warehouse import SparkError
+
+    with pytest.raises(SparkError, match="TABLE_OR_VIEW_NOT_FOUND") as refused:
+        spark_warehouse.query("select * from raw.no_such_table where _ingest_date = ?", [DAY])
+    assert f"_ingest_date = date'{DAY}'" in str(refused.value) and "at org.apache" not in str(refused.value)

@@ -91,7 +91,7 @@ class OutputTable:
         return out.reset_index(drop=True)
 
 
-def _loaded_blobs(rows: Rows) -> dict[tuple[str, str], set[tuple[str, str]]]:
+def loaded_blobs_by_entity(rows: Rows) -> dict[tuple[str, str], set[tuple[str, str]]]:
     blobs: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for domain, entity, blob, sha256 in rows:
         blobs.setdefault((domain, entity), set())
@@ -166,7 +166,7 @@ class DuckDBWarehouse:
 
     def loaded_blobs(self, day: dt.date) -> dict[tuple[str, str], set[tuple[str, str]]]:
         with self.connect() as con:
-            return _loaded_blobs(con.execute(LOADED_BLOBS_SQL.format("?"), [day]).fetchall())
+            return loaded_blobs_by_entity(con.execute(LOADED_BLOBS_SQL.format("?"), [day]).fetchall())
 
     @contextmanager
     def staging_area(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -266,7 +266,7 @@ class PostgresWarehouse:
     def loaded_blobs(self, day: dt.date) -> dict[tuple[str, str], set[tuple[str, str]]]:
         with self.connect() as conn, conn.cursor() as cursor:
             cursor.execute(LOADED_BLOBS_SQL.format("%s"), [day])
-            return _loaded_blobs(list(cursor.fetchall()))
+            return loaded_blobs_by_entity(list(cursor.fetchall()))
 
     @contextmanager
     def staging_area(self) -> Iterator[duckdb.DuckDBPyConnection]:

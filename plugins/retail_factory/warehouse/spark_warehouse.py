@@ -40,7 +40,7 @@ from retail_factory.warehouse.connections import (
     OutputTable,
     Query,
     Rows,
-    _loaded_blobs,
+    loaded_blobs_by_entity,
 )
 from retail_factory.warehouse.raw_tables import LINEAGE_COLUMNS, SCHEMA, RawTable, raw_tables
 
@@ -149,7 +149,7 @@ class SparkWarehouse:
 
     def loaded_blobs(self, day: dt.date) -> dict[tuple[str, str], set[tuple[str, str]]]:
         _, rows = self.query(f"select domain, entity, blob, sha256 from {LOAD_LOG_TABLE} where ingest_date = ?", [day])
-        return _loaded_blobs(rows)
+        return loaded_blobs_by_entity(rows)
 
     @contextmanager
     def staging_area(self) -> Iterator[duckdb.DuckDBPyConnection]:
