@@ -39,6 +39,32 @@ def listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _wait_until_listening(
+    process: subprocess.Popen, port: int, timeout: float, name: str, log_file: Path, interval: float
+) -> None:
+    """Wait for a server this process started to listen on ``port``; if it exits or never listens,
+    say so with where its log is (and end it)."""
+    deadline = time.monotonic() + timeout
+    while not listening(port):
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited at start; see {log_file}")
+        if time.monotonic() > deadline:
+            _end_process_group(process, timeout=10)
+            raise TimeoutError(f"{name} did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
+        time.sleep(interval)
+
+
+def _end_process_group(process: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM to a server's process group (a JVM or Node starts children), SIGKILL if it lingers."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
 @dataclass
 class Azurite:
     """A running Azurite blob service; ``stop()`` then ``start()`` restarts it on the same port and data."""
@@ -101,27 +127,14 @@ class Azurite:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        deadline = time.monotonic() + timeout
-        while not listening(self.port):
-            if self.process.poll() is not None:
-                raise RuntimeError(f"Azurite exited at start; see {self.location / 'azurite.log'}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise TimeoutError(f"Azurite did not listen on 127.0.0.1:{self.port} within {timeout:.0f} s")
-            time.sleep(0.1)
+        _wait_until_listening(self.process, self.port, timeout, "Azurite", self.location / "azurite.log", 0.1)
         log.info("Azurite blob service on %s (data in %s)", self.blob_endpoint, self.location)
         return self
 
     def stop(self) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        _end_process_group(self.process, timeout=10)
         self.process = None
         deadline = time.monotonic() + 10
         while listening(self.port) and time.monotonic() < deadline:
@@ -267,27 +280,14 @@ class SparkThriftServer:
                 command, stdout=log_out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
                 cwd=self.location, env={**os.environ, "SPARK_HOME": str(home)},
             )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while not listening(self.port):
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the Spark Thrift server exited at start; see {self.log_file}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise TimeoutError(f"the Spark Thrift server did not listen on port {self.port} within {timeout:.0f} s")
-            time.sleep(0.5)
+        _wait_until_listening(self.process, self.port, timeout, "The Spark Thrift server", self.log_file, 0.5)
         log.info("Spark Thrift server on 127.0.0.1:%d (tables in %s)", self.port, self.location)
         return self
 
     def stop(self) -> None:
         if self.process is None:
             return
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        _end_process_group(self.process, timeout=30)
         self.process = None
 
     def __enter__(self) -> SparkThriftServer:

@@ -9,6 +9,7 @@ through ``COPY … FROM STDIN`` (CSV); Spark reads them as Parquet files, withou
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -105,6 +106,16 @@ LOADED_BLOBS_SQL = f"select domain, entity, blob, sha256 from {LOAD_LOG_TABLE} w
 DELETE_LOG_SQL = (
     f"delete from {LOAD_LOG_TABLE} where ingest_date = {{day}} and domain || '.' || entity in ({{entities}})"
 )
+
+
+@contextmanager
+def in_memory_staging() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB where the loader reads the landed files, for a warehouse that is not DuckDB."""
+    con = duckdb.connect()
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 class DuckDBWarehouse:
@@ -268,13 +279,8 @@ class PostgresWarehouse:
             cursor.execute(LOADED_BLOBS_SQL.format("%s"), [day])
             return loaded_blobs_by_entity(list(cursor.fetchall()))
 
-    @contextmanager
-    def staging_area(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect()  # in memory: DuckDB reads the files, PostgreSQL gets CSV
-        try:
-            yield con
-        finally:
-            con.close()
+    def staging_area(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+        return in_memory_staging()  # DuckDB reads the files, PostgreSQL gets CSV
 
     def replace_partitions(
         self, staged: duckdb.DuckDBPyConnection, day: dt.date, tables: dict[str, RawTable], log: str

@@ -21,6 +21,7 @@ instead:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import logging
@@ -40,6 +41,7 @@ from retail_factory.warehouse.connections import (
     OutputTable,
     Query,
     Rows,
+    in_memory_staging,
     loaded_blobs_by_entity,
 )
 from retail_factory.warehouse.raw_tables import LINEAGE_COLUMNS, SCHEMA, RawTable, raw_tables
@@ -151,13 +153,8 @@ class SparkWarehouse:
         _, rows = self.query(f"select domain, entity, blob, sha256 from {LOAD_LOG_TABLE} where ingest_date = ?", [day])
         return loaded_blobs_by_entity(rows)
 
-    @contextmanager
-    def staging_area(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect()  # in memory: DuckDB reads the files, Spark gets Parquet
-        try:
-            yield con
-        finally:
-            con.close()
+    def staging_area(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
+        return in_memory_staging()  # DuckDB reads the files, Spark gets Parquet
 
     def replace_partitions(
         self, staged: duckdb.DuckDBPyConnection, day: dt.date, tables: dict[str, RawTable], log: str
@@ -170,7 +167,7 @@ class SparkWarehouse:
                 # A static partition: replaced even when the file has no rows (an empty day).
                 query(
                     f"insert overwrite table {table.qualified_name} partition (_ingest_date = date'{day}')"
-                    f" select {columns} from parquet.`{path}`"
+                    f" ({columns}) select {columns} from parquet.`{path}`"
                 )
             # Last: a load that failed before this line is not in the log, so it is loaded again.
             path = folder / "load_log.parquet"
@@ -199,9 +196,9 @@ class SparkWarehouse:
                 path = folder / f"{name}.parquet"
                 table.typed_rows().to_parquet(path, index=False)
                 selected = ", ".join(f"cast({c} as {SPARK_TYPES[table.columns[c]]}) as {c}" for c in others)
-                query(
-                    f"insert overwrite table {name} partition ({key_column} = ?) select {selected}"
-                    f" from parquet.`{path}` where {key_column} = ?",
+                query(  # by name: a column a newer job added is last in the table, wherever the job puts it
+                    f"insert overwrite table {name} partition ({key_column} = ?) ({', '.join(others)})"
+                    f" select {selected} from parquet.`{path}` where {key_column} = ?",
                     [key, key],
                 )
 
