@@ -10,10 +10,12 @@ time, the peak memory of this process and its children (Spark's JVM, Azurite), a
 second (of the day's raw rows; the landing's: files; the export's: rows written; the forecast's:
 series; the trace refresh's: lot links).
 
-With ``--engines ...,spark`` the steps that can run on Spark run again there, from the same data:
-the dbt build (dbt-spark, ``local[2]``, after the raw tables are copied across: a step of its
-own) and the forecast's per-series models (``RETAIL_FACTORY_FORECAST_ENGINE=spark``). The other
-steps have no Spark form yet and are not repeated.
+With ``--engines ...,spark`` the same day goes through the chain again with Spark as the
+warehouse (``RETAIL_FACTORY_WAREHOUSE=spark``: a Spark Thrift server, ``local[2]``, started for
+the size and stopped after): the history is loaded and built there first (not measured), then the
+day is loaded from the same landed blobs, built by dbt over thrift, checked by the gates (GX on
+Spark), exported, forecast (``RETAIL_FACTORY_FORECAST_ENGINE=spark``) and its genealogy refreshed.
+The landing is not repeated: both warehouses load the same blobs.
 
 At the end, each step's growth from one size to the next: the exponent b in time ∝ rows^b
 (1 is linear; below 1, fixed costs still dominate). The forecast of a short history uses the
@@ -46,7 +48,8 @@ os.environ["RETAIL_FACTORY_WAREHOUSE"] = "duckdb"
 from retail_factory.config import DOMAINS, apply_airflow_environment  # noqa: E402
 
 apply_airflow_environment()
-logging.getLogger("retail_factory.warehouse.dbt").setLevel(logging.WARNING)  # dbt's ~500 lines per build
+for chatty in ("retail_factory.warehouse.dbt", "retail_factory.warehouse.loader"):  # dbt's ~500 lines a build
+    logging.getLogger(chatty).setLevel(logging.WARNING)
 warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
 
 START = dt.date(2025, 3, 3)
@@ -97,16 +100,10 @@ def measure(step: str, function: Callable[[], int], results: list[dict], **label
 
 
 def run_size(stores: int, products: int, history: int, engines: list[str], results: list[dict]) -> None:
-    import statsforecast  # noqa: F401  (imported before timing, as the gate's GX below)
-    from retail_factory.forecasting.job import run_forecast
-    from retail_factory.quality.gate import run_gate
+    import statsforecast  # noqa: F401  (imported before timing, as the gate's GX in run_chain)
     from retail_factory.sources.simulator import SimulationParams, simulate
     from retail_factory.storage import blob_service, empty_containers
-    from retail_factory.traceability.genealogy import build_genealogy
     from retail_factory.warehouse.connections import get_warehouse
-    from retail_factory.warehouse.dbt import run_dbt
-    from retail_factory.warehouse.export import export_marts
-    from retail_factory.warehouse.loader import RawLoader
 
     folder = WORK / f"{stores}x{products}"
     os.environ["RETAIL_FACTORY_DUCKDB_PATH"] = str(folder / "warehouse.duckdb")
@@ -118,18 +115,38 @@ def run_size(stores: int, products: int, history: int, engines: list[str], resul
     simulate(SimulationParams(stores, products, len(days), START, 11, folder / "sim", 0.0))
     drop, service = folder / "sim" / "drop", blob_service()
     empty_containers(service)
-    warehouse = get_warehouse()
-
-    def dbt_build(run_date: dt.date, lookback_days: int = 3, target: str | None = None) -> None:
-        vars_ = json.dumps({"run_date": run_date.isoformat(), "lookback_days": lookback_days})
-        run_dbt(["build", "--exclude-resource-type", "unit_test", "--vars", vars_], target=target)
-
+    labels = {"size": f"{stores}x{products}", "series": stores * products}
     for past in days[:-1]:  # the history, not measured
         land(service, drop, past)
+    print(" on DuckDB:", flush=True)
+    measure("land", lambda: land(service, drop, day), results, **labels, engine="duckdb")
+    run_chain(service, get_warehouse(), days, labels | {"engine": "duckdb"}, results)
+    if "spark" in engines:
+        from retail_factory.devstack import SparkThriftServer
+
+        with SparkThriftServer(folder / "spark") as server:
+            print(" on Spark (a Thrift server, local[2]; the same landed blobs):", flush=True)
+            os.environ.update(server.environment(), RETAIL_FACTORY_WAREHOUSE="spark",
+                              RETAIL_FACTORY_FORECAST_ENGINE="spark")  # fmt: skip
+            try:
+                run_chain(service, get_warehouse(), days, labels | {"engine": "spark"}, results)
+            finally:
+                os.environ.update(RETAIL_FACTORY_WAREHOUSE="duckdb", RETAIL_FACTORY_FORECAST_ENGINE="local")
+
+
+def run_chain(service, warehouse, days: list[dt.date], labels: dict, results: list[dict]) -> None:
+    """The history loaded and built (not measured), then the last day through each step after the landing."""
+    from retail_factory.forecasting.job import run_forecast
+    from retail_factory.quality.gate import run_gate
+    from retail_factory.traceability.genealogy import build_genealogy
+    from retail_factory.warehouse.export import export_marts
+    from retail_factory.warehouse.loader import RawLoader
+
+    day, history = days[-1], len(days) - 1
+    for past in days[:-1]:
         RawLoader(service, warehouse).load_day(past, DOMAINS)
     dbt_build(days[-2], lookback_days=history)
     run_gate("raw_gate", days[-2])  # imports GX and warms its first validation: not the first size's cost
-    labels = {"size": f"{stores}x{products}", "series": stores * products}
     rows = 0
 
     def load() -> int:
@@ -138,8 +155,8 @@ def run_size(stores: int, products: int, history: int, engines: list[str], resul
         rows = day_raw_rows(warehouse, day)
         return rows
 
-    def transform(target: str | None = None) -> int:
-        dbt_build(day, target=target)
+    def transform() -> int:
+        dbt_build(day)
         return rows
 
     def gates() -> int:
@@ -157,27 +174,17 @@ def run_size(stores: int, products: int, history: int, engines: list[str], resul
         build_genealogy(warehouse)
         return warehouse.query("select count(*) from marts.fct_lot_links")[1][0][0]
 
-    on_duckdb = {**labels, "engine": "duckdb"}
-    measure("land", lambda: land(service, drop, day), results, **on_duckdb)
     for step, function in [("load", load), ("dbt build", transform), ("quality gates", gates), ("export", export),
                            ("forecast", forecast), ("trace refresh", trace_refresh)]:  # fmt: skip
-        measure(step, function, results, **on_duckdb)
+        measure(step, function, results, **labels)
 
-    if "spark" in engines:
-        from retail_factory.warehouse.spark import copy_raw_tables, spark_session
 
-        on_spark = {**labels, "engine": "spark"}
+def dbt_build(run_date: dt.date, lookback_days: int = 3) -> None:
+    """Models and data tests, on the warehouse the settings name (dbt's target of the same name)."""
+    from retail_factory.warehouse.dbt import run_dbt
 
-        def copy() -> int:
-            with spark_session() as spark:
-                return sum(copy_raw_tables(warehouse, spark, folder / "raw-parquet").values())
-
-        measure("copy raw → Spark", copy, results, **on_spark)
-        # Spark's tables are rebuilt whole (no merge on plain Parquet tables): the build reads all days.
-        measure("dbt build", lambda: transform(target="spark_session"), results, **on_spark)
-        os.environ["RETAIL_FACTORY_FORECAST_ENGINE"] = "spark"
-        measure("forecast", forecast, results, **on_spark)
-        os.environ["RETAIL_FACTORY_FORECAST_ENGINE"] = "local"
+    vars_ = json.dumps({"run_date": run_date.isoformat(), "lookback_days": lookback_days})
+    run_dbt(["build", "--exclude-resource-type", "unit_test", "--vars", vars_])
 
 
 def land(service, drop: Path, day: dt.date) -> int:
@@ -191,10 +198,10 @@ def land(service, drop: Path, day: dt.date) -> int:
 
 
 def day_raw_rows(warehouse, day: dt.date) -> int:
-    _, tables = warehouse.query("select table_name from information_schema.tables where table_schema = 'raw'"
-                                " and table_name <> '_load_log'")  # fmt: skip
-    return sum(warehouse.query(f"select count(*) from raw.{t} where _ingest_date = ?", [day])[1][0][0]
-               for (t,) in tables)  # fmt: skip
+    from retail_factory.warehouse.raw_tables import raw_tables
+
+    return sum(warehouse.query(f"select count(*) from {table.qualified_name} where _ingest_date = ?", [day])[1][0][0]
+               for table in raw_tables())  # fmt: skip
 
 
 def growth(results: list[dict]) -> None:

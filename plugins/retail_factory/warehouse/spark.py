@@ -1,13 +1,12 @@
-"""Spark as a dbt target: the same dbt project built by Spark SQL (dbt-spark, ``method: session``).
+"""The factory's Spark settings and an in-process Spark session (pyspark, ``local[2]`` here).
 
-Here Spark runs inside the process that asks for it (pyspark, ``local[2]``): its tables are Parquet
+One set of settings (:func:`spark_conf`) serves every Spark the factory starts: the Thrift server
+that is the spark warehouse (``devstack.SparkThriftServer``), dbt's ``spark_session`` target
+(Spark inside dbt's process; :func:`dbt_env` passes the settings in ``RETAIL_FACTORY_SPARK_CONF``)
+and the Spark forecasting engine (:func:`spark_session`, without the catalog). Tables are Parquet
 files under ``RETAIL_FACTORY_SPARK_DIR``, their catalog an embedded Hive metastore (Derby) beside
 them, which one process at a time may open, as DuckDB's file. On Databricks or Synapse the dbt
 project is the same and only the profile's method changes (http, odbc).
-
-The settings of the session are made here, once: dbt's profile reads them from
-``RETAIL_FACTORY_SPARK_CONF`` (:func:`dbt_env` puts them there), and :func:`spark_session` gives this
-process the same session, so a table dbt built is a table Python reads.
 """
 
 from __future__ import annotations
@@ -17,15 +16,12 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from retail_factory.config import ENV_PREFIX, Settings, get_settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
-
-    from retail_factory.warehouse.connections import DuckDBWarehouse
 
 
 def spark_conf(settings: Settings | None = None) -> dict[str, str]:
@@ -94,30 +90,3 @@ def _end_jvm() -> None:
         gateway.proc.wait(timeout=60)
     SparkContext._gateway = None
     SparkContext._jvm = None
-
-
-def copy_raw_tables(source: DuckDBWarehouse, spark: SparkSession, scratch: Path) -> dict[str, int]:
-    """Every ``raw`` table of a DuckDB warehouse into Spark's ``raw`` schema, replaced whole.
-
-    Through Parquet files in ``scratch``: Spark reads them in place, with DuckDB's types.
-    Returns table → rows.
-    """
-    scratch.mkdir(parents=True, exist_ok=True)
-    with source.connect(read_only=True) as con:
-        tables = [name for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
-        ).fetchall()]  # fmt: skip
-        for name in tables:
-            con.execute(f"copy raw.{name} to '{_parquet(scratch, name)}' (format parquet)")
-    spark.sql("create database if not exists raw")
-    copied = {}
-    for name in tables:
-        spark.sql(f"drop table if exists raw.{name}")
-        spark.sql(f"create table raw.{name} using parquet as select * from parquet.`{_parquet(scratch, name)}`")
-        copied[name] = spark.table(f"raw.{name}").count()
-    return copied
-
-
-def _parquet(scratch: Path, table: str) -> Path:
-    # Spark skips files whose name starts with "_" (as Hadoop's _SUCCESS): _load_log's gets a prefix.
-    return scratch / f"raw.{table}.parquet"
