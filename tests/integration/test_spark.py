@@ -194,3 +194,24 @@ def test_curated_exports_are_read_back_by_duckdb_and_by_spark(duckdb_env: dict[s
     assert by_duckdb == expected and by_spark == expected
     assert sum(counts["fct_sales_daily"].values()) == sales.rows > 0
     assert fingerprint_rows(duckdb_sales) == sales and fingerprint_rows(spark_sales) == sales
+
+
+def test_the_in_process_spark_target_loads_the_seeds_text_as_written(tmp_path: Path) -> None:
+    """dbt-spark's session method (the `spark_session` target: Spark inside dbt's process) loads
+    every seed whole, its text with quotes included (``spark__load_csv_rows`` writes literals)."""
+    import pandas as pd
+    from retail_factory.config import get_settings
+    from retail_factory.warehouse.dbt import run_dbt
+    from retail_factory.warehouse.spark import spark_session
+
+    with environment({"RETAIL_FACTORY_SPARK_DIR": str(tmp_path / "spark")}):
+        results = run_dbt(["seed"], target="spark_session")
+        seed_files = (get_settings().dbt_project_dir / "seeds").glob("*.csv")
+        seeds = {path.stem: pd.read_csv(path, dtype=str) for path in seed_files}
+        with spark_session() as spark:
+            loaded = {name: spark.table(f"reference.{name}").toPandas() for name in seeds}
+    statuses = {r["unique_id"]: r["status"] for r in results["results"] if r["unique_id"].startswith("seed.")}
+    assert statuses == {f"seed.retail_factory.{name}": "success" for name in seeds}
+    assert {name: len(frame) for name, frame in loaded.items()} == {name: len(frame) for name, frame in seeds.items()}
+    holidays = set(loaded["french_public_holidays"]["holiday_name"])
+    assert holidays == set(seeds["french_public_holidays"]["holiday_name"]) and "New Year's Day" in holidays
