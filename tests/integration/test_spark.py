@@ -209,9 +209,9 @@ def test_the_in_process_spark_target_loads_the_seeds_text_as_written(tmp_path: P
         seed_files = (get_settings().dbt_project_dir / "seeds").glob("*.csv")
         seeds = {path.stem: pd.read_csv(path, dtype=str) for path in seed_files}
         with spark_session() as spark:
-            loaded = {name: spark.table(f"reference.{name}").toPandas() for name in seeds}
+            loaded = {name: spark.table(f"reference.{name}").collect() for name in seeds}
     statuses = {r["unique_id"]: r["status"] for r in results["results"] if r["unique_id"].startswith("seed.")}
     assert statuses == {f"seed.retail_factory.{name}": "success" for name in seeds}
     assert {name: len(frame) for name, frame in loaded.items()} == {name: len(frame) for name, frame in seeds.items()}
-    holidays = set(loaded["french_public_holidays"]["holiday_name"])
+    holidays = {row["holiday_name"] for row in loaded["french_public_holidays"]}
     assert holidays == set(seeds["french_public_holidays"]["holiday_name"]) and "New Year's Day" in holidays
