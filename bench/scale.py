@@ -122,16 +122,16 @@ def run_size(stores: int, products: int, history: int, engines: list[str], resul
     measure("land", lambda: land(service, drop, day), results, **labels, engine="duckdb")
     run_chain(service, get_warehouse(), days, labels | {"engine": "duckdb"}, results)
     if "spark" in engines:
+        from unittest import mock
+
         from retail_factory.devstack import SparkThriftServer
 
         with SparkThriftServer(folder / "spark") as server:
             print(" on Spark (a Thrift server, local[2]; the same landed blobs):", flush=True)
-            os.environ.update(server.environment(), RETAIL_FACTORY_WAREHOUSE="spark",
-                              RETAIL_FACTORY_FORECAST_ENGINE="spark")  # fmt: skip
-            try:
+            on_spark = {**server.environment(), "RETAIL_FACTORY_WAREHOUSE": "spark",
+                        "RETAIL_FACTORY_FORECAST_ENGINE": "spark"}  # fmt: skip
+            with mock.patch.dict(os.environ, on_spark):  # the settings restored after, whatever happens
                 run_chain(service, get_warehouse(), days, labels | {"engine": "spark"}, results)
-            finally:
-                os.environ.update(RETAIL_FACTORY_WAREHOUSE="duckdb", RETAIL_FACTORY_FORECAST_ENGINE="local")
 
 
 def run_chain(service, warehouse, days: list[dt.date], labels: dict, results: list[dict]) -> None:

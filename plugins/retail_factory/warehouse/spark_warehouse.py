@@ -38,6 +38,7 @@ import pandas as pd
 from retail_factory.config import Settings, get_settings
 from retail_factory.warehouse.connections import (
     LOAD_LOG_TABLE,
+    LOADED_BLOBS_SQL,
     OutputTable,
     Query,
     Rows,
@@ -150,7 +151,7 @@ class SparkWarehouse:
                 query(_raw_table_sql(table))
 
     def loaded_blobs(self, day: dt.date) -> dict[tuple[str, str], set[tuple[str, str]]]:
-        _, rows = self.query(f"select domain, entity, blob, sha256 from {LOAD_LOG_TABLE} where ingest_date = ?", [day])
+        _, rows = self.query(LOADED_BLOBS_SQL.format("?"), [day])
         return loaded_blobs_by_entity(rows)
 
     def staging_area(self) -> contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]:
