@@ -41,6 +41,13 @@ class RetailFactorySparkDialect(HiveDialect):
     statement_compiler = _SparkCompiler
     supports_statement_cache = False
 
+    @classmethod
+    def import_dbapi(cls) -> Any:
+        # SQLAlchemy 2's name for PyHive's `dbapi()`, which it warns about when GX creates an engine.
+        from pyhive import hive
+
+        return hive
+
     def create_connect_args(self, url: Any) -> tuple[list[Any], dict[str, Any]]:
         from retail_factory.warehouse.spark_warehouse import SESSION_CONF
 
