@@ -22,9 +22,7 @@ At the end, each step's growth from one size to the next: the exponent b in time
 fallback models only (``--history`` of 56 days or more gives the backtested ones, at a far higher
 simulation cost): bench/forecast.py measures the forecast at scale.
 
-Sizes measured on this machine (2 cores, 23 GiB): 20x2000 and 200x2000 on both warehouses with
-``--history 3`` (~39 min); up to 2000x2000 on DuckDB with ``--history 1 --engines duckdb``
-(40 min; the forecast and the dbt build peak near 18 GiB there). docs/scale.md has the figures.
+docs/scale.md has the sizes this machine ran, with their options, times and memory.
 """
 
 from __future__ import annotations

@@ -43,10 +43,9 @@ class RetailFactorySparkDialect(HiveDialect):
 
     @classmethod
     def import_dbapi(cls) -> Any:
-        # SQLAlchemy 2's name for PyHive's `dbapi()`, which it warns about when GX creates an engine.
-        from pyhive import hive
-
-        return hive
+        # PyHive's own: SQLAlchemy 2 looks for it on the dialect class itself, not on its bases, and
+        # warns about the older `dbapi()` it finds inherited instead.
+        return super().import_dbapi()
 
     def create_connect_args(self, url: Any) -> tuple[list[Any], dict[str, Any]]:
         from retail_factory.warehouse.spark_warehouse import SESSION_CONF
