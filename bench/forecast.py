@@ -160,7 +160,8 @@ def score(path: Path, folder: Path) -> dict:
     from retail_factory.forecasting.job import compute_forecast
     from retail_factory.warehouse.connections import DuckDBWarehouse
 
-    run = compute_forecast(AS_OF, DuckDBWarehouse(path), 0.975, store=_Kept(folder))
+    with tempfile.TemporaryDirectory(prefix="bench-forecast-") as parts:
+        run = compute_forecast(AS_OF, DuckDBWarehouse(path), 0.975, Path(parts), store=_Kept(folder))
     return {"series": run.summary["series"], "at_risk": run.summary["series_at_risk"]}
 
 

@@ -170,7 +170,7 @@ def run_chain(service, warehouse, days: list[dt.date], labels: dict, results: li
         return sum(int(mart["rows"]) for mart in export_marts(warehouse, service, day).values())
 
     def forecast() -> int:
-        return int(run_forecast(day, warehouse).summary["series"])
+        return int(run_forecast(day, warehouse)["series"])
 
     def trace_refresh() -> int:
         build_genealogy(warehouse)

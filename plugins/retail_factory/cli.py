@@ -342,7 +342,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     """Run the forecasting job for a date on the warehouse (the forecast task of forecast_stockouts)."""
     from retail_factory.forecasting.job import run_forecast
 
-    summary = run_forecast(args.date, service_level=args.service_level).summary
+    summary = run_forecast(args.date, service_level=args.service_level)
     print(
         f"{summary['as_of_date']}: {summary['series']:,} series forecast in {summary['stores']} stores, "
         f"{summary['series_at_risk']:,} at risk before their next delivery, {summary['order_lines']:,} order lines "

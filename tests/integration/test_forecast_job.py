@@ -50,12 +50,12 @@ def module_warehouse(marts, tmp_path_factory: pytest.TempPathFactory) -> DuckDBW
 
 
 @pytest.fixture(scope="module")
-def run(module_warehouse):
-    return compute_forecast(AS_OF, module_warehouse, 0.975)
+def run(module_warehouse, tmp_path_factory: pytest.TempPathFactory):
+    return compute_forecast(AS_OF, module_warehouse, 0.975, Path(tmp_path_factory.mktemp("forecast-parts")))
 
 
 def _table(run, name: str) -> pd.DataFrame:
-    return run.tables[f"{outputs.SCHEMA}.{name}"]
+    return run.rows(name)
 
 
 def test_every_listed_series_is_forecast_and_nothing_else(run, chain, marts) -> None:
@@ -154,7 +154,10 @@ def test_the_run_replaces_its_date_in_one_go_and_a_rerun_changes_nothing(warehou
     write_tables(warehouse, marts)
     first = run_forecast(AS_OF, warehouse=warehouse)
     written = _written(warehouse, AS_OF)
-    assert {name: len(rows) for name, rows in written.items()} == {n: len(r) for n, r in first.tables.items()}
+    assert len(written[f"{outputs.SCHEMA}.forecast_runs"]) == 1 and first["series"] > 0
+    assert len(written[f"{outputs.SCHEMA}.demand_forecasts"]) == first["series"] * HORIZON_DAYS
+    assert len(written[f"{outputs.SCHEMA}.stockout_risks"]) == first["series"]
+    assert len(written[f"{outputs.SCHEMA}.order_proposals"]) == first["order_lines"]
     run_forecast(AS_OF, warehouse=warehouse)
     again = _written(warehouse, AS_OF)
     for name in outputs.TABLES:
@@ -216,8 +219,8 @@ def test_a_date_without_stock_records_writes_an_empty_run_and_a_report_that_says
 
     empty = {name: (columns, []) for name, (columns, _) in marts.items()}
     write_tables(duckdb_warehouse, empty)
-    run = run_forecast(AS_OF, warehouse=duckdb_warehouse)
-    assert run.summary["series"] == 0 and run.summary["order_lines"] == 0
+    summary = run_forecast(AS_OF, warehouse=duckdb_warehouse)
+    assert summary["series"] == 0 and summary["order_lines"] == 0
     counts = {name: duckdb_warehouse.query(f"select count(*) from {name}")[1][0][0] for name in outputs.TABLES}
     assert counts == {name: int(name.endswith("forecast_runs")) for name in outputs.TABLES}
     index = build_report(AS_OF, duckdb_warehouse)["index.html"].decode()
@@ -225,19 +228,23 @@ def test_a_date_without_stock_records_writes_an_empty_run_and_a_report_that_says
 
 
 def test_many_series_are_scored_by_chunks_of_products_and_trained_on_a_sample(
-    run, module_warehouse, monkeypatch: pytest.MonkeyPatch
+    run, module_warehouse, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from retail_factory.forecasting import job
 
     monkeypatch.setattr(job, "SCORING_CHUNK_SERIES", 5)  # a handful of products per chunk
     monkeypatch.setattr(job, "TRAINING_SERIES", 8)
-    chunked = compute_forecast(AS_OF, module_warehouse, 0.975)
+    chunked = compute_forecast(AS_OF, module_warehouse, 0.975, tmp_path)
+    # Each chunk's rows went to disk as a part of its own; the summary adds the chunks up.
+    chunks = len(chunked.tables[f"{outputs.SCHEMA}.stockout_risks"].parts)
+    assert chunks > 3 and len(run.tables[f"{outputs.SCHEMA}.stockout_risks"].parts) == 1
+    assert all(len(chunked.tables[name].parts) == chunks for name in outputs.TABLES if not name.endswith("_runs"))
     whole, parts = _table(run, "stockout_risks"), _table(chunked, "stockout_risks")
     assert list(zip(parts["store_id"], parts["gtin"], strict=True)) == list(
         zip(whole["store_id"], whole["gtin"], strict=True)
     )  # every listed series once, in order
     assert len(_table(chunked, "demand_forecasts")) == len(_table(run, "demand_forecasts"))
-    for key in ("series", "imputed_days", "stockout_days", "history_days"):
+    for key in ("series", "stores", "imputed_days", "stockout_days", "history_days", "stock_checks"):
         assert chunked.summary[key] == run.summary[key], key
     trained_on = chunked.summary["backtest_rmsse"]
     assert trained_on != run.summary["backtest_rmsse"]  # learnt from a sample of products, not all
@@ -245,12 +252,9 @@ def test_many_series_are_scored_by_chunks_of_products_and_trained_on_a_sample(
 
 def test_the_stockout_board_shows_the_run_most_at_risk_first(run, module_warehouse) -> None:
     """The UI's Stockout board (web/board.py) on the written run: stores ranked, risks, a plot each."""
-    from retail_factory.warehouse.connections import OutputTable
     from retail_factory.web import board
 
-    module_warehouse.replace_rows(
-        {name: OutputTable(outputs.TABLES[name], rows) for name, rows in run.tables.items()}, outputs.KEY_COLUMN, AS_OF
-    )
+    module_warehouse.replace_rows(run.tables, outputs.KEY_COLUMN, AS_OF)
     risks = _table(run, "stockout_risks")
     with module_warehouse.session(read_only=True) as query:
         assert board.latest_run_date(query) == AS_OF

@@ -165,19 +165,25 @@ def test_both_warehouses_load_the_same_rows(storage, drop_copy: Path, duckdb_war
 
 
 @ALL_WAREHOUSES
-def test_a_job_table_gains_the_columns_a_newer_job_writes(warehouse) -> None:
+def test_a_job_table_gains_the_columns_a_newer_job_writes(warehouse, tmp_path: Path) -> None:
     """ml.* tables are created by the jobs; a column added in a later release is added in place."""
     import pandas as pd
-    from retail_factory.warehouse.connections import OutputTable
+    from retail_factory.warehouse.connections import output_table
 
-    old = OutputTable({"as_of_date": "date", "series": "integer"}, pd.DataFrame({"as_of_date": [DAY], "series": [3]}))
+    old_rows = pd.DataFrame({"as_of_date": [DAY], "series": [3.0]})  # 3.0 goes in as the integer 3
+    old = output_table({"as_of_date": "date", "series": "integer"}, old_rows, tmp_path / "old")
     warehouse.replace_rows({"ml.table_that_grows": old}, "as_of_date", DAY)
     newer_rows = pd.DataFrame({"as_of_date": [DAY + dt.timedelta(days=1)], "series": [4], "note": ["new"]})
     # The new column is not last in the job's list: rows go in by name, not by position.
-    newer = OutputTable({"as_of_date": "date", "note": "varchar", "series": "integer"}, newer_rows)
+    newer = output_table({"as_of_date": "date", "note": "varchar", "series": "integer"}, newer_rows, tmp_path / "new")
     warehouse.replace_rows({"ml.table_that_grows": newer}, "as_of_date", DAY + dt.timedelta(days=1))
     _, rows = warehouse.query("select series, note from ml.table_that_grows order by as_of_date")
     assert [tuple(r) for r in rows] == [(3, None), (4, "new")]
+    # A run with no rows for a date replaces that date's rows with none (its part is empty, typed).
+    nothing = output_table(newer.columns, newer_rows.iloc[:0], tmp_path / "empty")
+    warehouse.replace_rows({"ml.table_that_grows": nothing}, "as_of_date", DAY)
+    _, rows = warehouse.query("select series, note from ml.table_that_grows order by as_of_date")
+    assert [tuple(r) for r in rows] == [(4, "new")]
 
 
 def test_spark_says_what_is_wrong_with_a_statement(spark_warehouse) -> None:

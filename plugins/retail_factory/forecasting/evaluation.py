@@ -25,6 +25,7 @@ Pure pandas over the job's own functions, so what is judged is what runs in the 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,12 +98,14 @@ def evaluate(
 
     scored, risks = [], []
     for cut in cuts:
-        run = compute_forecast(cut, warehouse, 0.975)
-        forecasts = _keyed(run.tables["ml.demand_forecasts"], "forecast_date")
+        with tempfile.TemporaryDirectory(prefix="retail-factory-evaluation-") as folder:
+            run = compute_forecast(cut, warehouse, 0.975, Path(folder))
+            forecasts = _keyed(run.rows("demand_forecasts"), "forecast_date")
+            run_risks = run.rows("stockout_risks")
         history = inputs.load_history(cut, warehouse=warehouse)
         naive = _seasonal_naive(history, cut, horizon)
         scored.append(_score(forecasts, naive, truth, history, prices, cut))
-        risks.append(_risk_outcomes(run.tables["ml.stockout_risks"], truth, cut))
+        risks.append(_risk_outcomes(run_risks, truth, cut))
     accuracy = pd.concat(scored, ignore_index=True)
     outcomes = pd.concat(risks, ignore_index=True)
 

@@ -1,5 +1,7 @@
 """The forecasting job for one run date: read the marts, detect, unconstrain, forecast, judge the risk,
 propose orders, and write the ``ml.*`` tables (``forecasting.outputs``) in one transaction.
+The rows are computed a chunk of products at a time and go to Parquet parts on disk as they
+are, so the run's memory is a chunk's, whatever the chain's size.
 
 What happens to imperfect data (docs/architecture.md, "Stockout forecasting"):
 
@@ -22,8 +24,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +46,7 @@ from retail_factory.forecasting.models import (
 )
 from retail_factory.forecasting.risk import demand_over, stockout_risk
 from retail_factory.forecasting.unconstrain import promotion_elasticity, unconstrain_demand
-from retail_factory.warehouse.connections import OutputTable, Warehouse, get_warehouse
+from retail_factory.warehouse.connections import OutputTable, Warehouse, get_warehouse, write_part
 
 if TYPE_CHECKING:
     from retail_factory.forecasting.trained_store import BlobModelStore
@@ -58,12 +62,13 @@ PLAUSIBLE_WEEKS = 8
 @dataclass(frozen=True)
 class ForecastRun:
     as_of: dt.date
-    tables: dict[str, pd.DataFrame]  # qualified ml table -> its rows for the date
+    tables: dict[str, OutputTable]  # qualified ml table -> its rows for the date, in Parquet parts on disk
+    summary: dict[str, object]  # the ml.forecast_runs row, dates as ISO text
 
-    @property
-    def summary(self) -> dict[str, object]:
-        row = self.tables[f"{outputs.SCHEMA}.forecast_runs"].iloc[0].to_dict()
-        return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
+    def rows(self, name: str) -> pd.DataFrame:
+        """The rows of ``ml.<name>`` read back from its parts, in the table's order (a small run's)."""
+        rows = self.tables[f"{outputs.SCHEMA}.{name}"].rows()
+        return rows.sort_values(_ORDER[name], ignore_index=True, kind="stable") if name in _ORDER else rows
 
 
 def run_forecast(
@@ -72,8 +77,8 @@ def run_forecast(
     service_level: float | None = None,
     store: BlobModelStore | None = None,
     retrain: bool = False,
-) -> ForecastRun:
-    """Compute the run for ``as_of`` and write it (replacing that date's rows); return what was written.
+) -> dict[str, object]:
+    """Compute the run for ``as_of`` and write it (replacing that date's rows); return its summary.
 
     With a ``store``, the latest models trained within a week are reused (``trained_store``), and
     new ones trained and stored when there are none or ``retrain``; without, it trains every time.
@@ -84,33 +89,33 @@ def run_forecast(
     level = service_level if service_level is not None else get_settings().service_level
     if not 0.5 <= level < 1:
         raise ValueError(f"the service level is {level}; it must be a share between 0.5 and 1 (e.g. 0.975)")
-    run = compute_forecast(as_of, warehouse, level, store, retrain)
-    warehouse.replace_rows(
-        {name: OutputTable(outputs.TABLES[name], rows) for name, rows in run.tables.items()},
-        outputs.KEY_COLUMN,
-        as_of,
-    )
+    with tempfile.TemporaryDirectory(prefix="retail-factory-forecast-") as folder:
+        run = compute_forecast(as_of, warehouse, level, Path(folder), store, retrain)
+        warehouse.replace_rows(run.tables, outputs.KEY_COLUMN, as_of)
     log.info("forecast for %s written: %s", as_of, run.summary)
-    return run
+    return run.summary
 
 
 def compute_forecast(
     as_of: dt.date,
     warehouse: Warehouse,
     service_level: float,
+    folder: Path,
     store: BlobModelStore | None = None,
     retrain: bool = False,
 ) -> ForecastRun:
+    """The run for ``as_of``, its rows written to Parquet parts in ``folder`` a chunk at a time."""
     stock = inputs.load_stock(as_of, warehouse=warehouse)
     schedule = inputs.delivery_schedule(as_of, warehouse=warehouse)
     stores_without_stock = sorted(set(schedule["store_id"]) - set(stock["store_id"])) if len(schedule) else []
     if stores_without_stock:
         log.warning("no stock record on %s for stores %s: no risk, no order for them", as_of, stores_without_stock)
+    parts = _Parts(folder)
     if stock.empty:
         log.warning("nothing to forecast for %s: no stock records in the marts", as_of)
-        return ForecastRun(
-            as_of, outputs.run_tables(as_of, {}, outputs.empty_tables(), stores_without_stock, service_level)
-        )
+        empty = outputs.empty_tables()
+        parts.write(empty)
+        return parts.run(as_of, outputs.run_row(as_of, outputs.chunk_facts(empty), stores_without_stock, service_level))
 
     with engine_session():
         trained = store.latest(as_of) if store is not None and not retrain else None
@@ -120,15 +125,37 @@ def compute_forecast(
                 log.info("models trained on the history up to %s stored in %s", as_of, store.save(trained))
         # Only what is listed on the run date is forecast, a chunk of products at a time: memory grows
         # with the series held together, and every per-product figure (spread, elasticity) stays whole.
-        chunks = [_score(as_of, warehouse, stock, schedule, trained, g, service_level) for g in _chunks(stock)]
-    tables = {
-        name: pd.concat([c[0][name] for c in chunks], ignore_index=True).sort_values(_ORDER[name], ignore_index=True)
-        for name in chunks[0][0]
-    }
-    facts = {key: sum(c[1][key] for c in chunks) for key in chunks[0][1]}
-    facts |= {"history_days": max(c[2] for c in chunks), "chosen": trained.chosen,
-              "backtest": _mean_scores(trained.backtest), "models_trained_on": trained.trained_on.date()}  # fmt: skip
-    return ForecastRun(as_of, outputs.run_tables(as_of, facts, tables, stores_without_stock, service_level))
+        # Each chunk's rows go to disk as it is scored; only its counts stay in memory.
+        facts: dict[str, Any] = {}
+        for gtins in _chunks(stock):
+            tables, counts = _score(as_of, warehouse, stock, schedule, trained, gtins, service_level)
+            parts.write(tables)
+            chunk = outputs.chunk_facts(tables) | counts
+            facts = outputs.combine_facts(facts, chunk) if facts else chunk
+    facts |= {"chosen": trained.chosen, "backtest": _mean_scores(trained.backtest),
+              "models_trained_on": trained.trained_on.date()}  # fmt: skip
+    return parts.run(as_of, outputs.run_row(as_of, facts, stores_without_stock, service_level))
+
+
+class _Parts:
+    """The run's Parquet parts in ``folder``: ``<table>/part-<n>.parquet``, a chunk each."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.written: dict[str, list[Path]] = {}
+
+    def write(self, tables: dict[str, pd.DataFrame]) -> None:
+        for name, rows in tables.items():
+            qualified = f"{outputs.SCHEMA}.{name}"
+            paths = self.written.setdefault(qualified, [])
+            path = self.folder / name / f"part-{len(paths):05d}.parquet"
+            paths.append(write_part(outputs.TABLES[qualified], rows, path))
+
+    def run(self, as_of: dt.date, run_row: pd.DataFrame) -> ForecastRun:
+        self.write({"forecast_runs": run_row})
+        tables = {name: OutputTable(outputs.TABLES[name], tuple(paths)) for name, paths in self.written.items()}
+        summary = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in run_row.iloc[0].to_dict().items()}
+        return ForecastRun(as_of, tables, summary)
 
 
 def _chunks(stock: pd.DataFrame) -> list[list[str]]:
@@ -160,13 +187,12 @@ def _score(
     trained: TrainedModels,
     gtins: list[str],
     service_level: float,
-) -> tuple[dict[str, pd.DataFrame], dict[str, int], int]:
-    """One chunk of products: its tables, its counts and its days of history."""
+) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """One chunk of products: its tables (each in its table's order) and its counts."""
     stock = stock[stock["gtin"].isin(gtins)]
     demand, promotions = unconstrained_history(as_of, warehouse, listed_only=True, gtins=gtins)
     if demand.empty:
-        empty = outputs.empty_tables()
-        return empty, dict.fromkeys(_CHUNK_COUNTS, 0), 0
+        return outputs.empty_tables(), dict.fromkeys(_CHUNK_COUNTS, 0)
     frame, _, values, _ = forecast_from(demand, promotions, as_of, trained)
     receipts = inputs.load_receipts(as_of, warehouse=warehouse, gtins=gtins)
     risks = _risks(_checked_stock(stock, demand, as_of), schedule, values, receipts, as_of, service_level)
@@ -182,8 +208,9 @@ def _score(
         "stockout_days": int(demand["is_stockout"].sum()),
         "unconstrained_days": int(demand["is_unconstrained"].sum()),
         "fallback_series": int(values.loc[values["fallback"], "unique_id"].nunique()),
+        "history_days": int(demand["date"].nunique()),
     }
-    return tables, counts, int(demand["date"].nunique())
+    return {name: rows.sort_values(_ORDER[name], ignore_index=True) for name, rows in tables.items()}, counts
 
 
 _ORDER = {
@@ -192,7 +219,7 @@ _ORDER = {
     "order_proposals": ["store_id", "gtin"],
     "detected_stockouts": ["store_id", "gtin", "stockout_date"],
 }
-_CHUNK_COUNTS = ("series", "imputed_days", "stockout_days", "unconstrained_days", "fallback_series")
+_CHUNK_COUNTS = ("series", "imputed_days", "stockout_days", "unconstrained_days", "fallback_series", "history_days")
 
 
 def model_inputs(

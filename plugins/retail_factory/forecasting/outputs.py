@@ -2,14 +2,18 @@
 and how the job's frames become their rows.
 
 Each run replaces its date's rows in every table in one transaction, so re-running a date gives
-the same tables and an analyst never sees half a run. Columns are declared here, once: the
-warehouse creates the tables from them (DuckDB and PostgreSQL alike) and the exports carry them.
+the same tables and an analyst never sees half a run. The job writes each chunk's rows to Parquet
+parts on disk as it scores them (``OutputTable``), and the warehouse takes the parts in. Columns
+are declared here, once: the warehouse creates the tables from them (DuckDB and PostgreSQL alike)
+and the exports carry them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -157,19 +161,37 @@ def empty_tables() -> dict[str, pd.DataFrame]:
     }
 
 
-def run_tables(
-    as_of: dt.date,
-    facts: dict[str, object],
-    tables: dict[str, pd.DataFrame],
-    stores_without_stock: list[str],
-    service_level: float,
-) -> dict[str, pd.DataFrame]:
-    """Every table of the run, keyed by qualified name, with its ``forecast_runs`` row."""
+def chunk_facts(tables: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    """What the run's summary counts in one chunk's tables (``combine_facts`` adds the chunks up)."""
     risks, orders = tables["stockout_risks"], tables["order_proposals"]
+    return {
+        "stores": set(risks["store_id"]),
+        "series_at_risk": int((risks["p_stockout"] >= AT_RISK).sum()),
+        "order_lines": len(orders),
+        "units_ordered": int(orders["order_qty"].sum()) if len(orders) else 0,
+        "stock_checks": Counter(risks["stock_check"].value_counts().to_dict()),
+    }
+
+
+def combine_facts(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """Two chunks' facts as one: stores united, the longest history kept, counts added."""
+
+    def combined(key: str, a: Any, b: Any) -> Any:
+        if isinstance(a, set):
+            return a | b
+        return max(a, b) if key == "history_days" else a + b
+
+    return {key: combined(key, first[key], second[key]) for key in first}
+
+
+def run_row(
+    as_of: dt.date, facts: dict[str, Any], stores_without_stock: list[str], service_level: float
+) -> pd.DataFrame:
+    """The run's ``forecast_runs`` row, from its chunks' facts (``chunk_facts``) and the job's counts."""
     summary = {
         "as_of_date": as_of,
         "series": facts.get("series", 0),
-        "stores": int(risks["store_id"].nunique()),
+        "stores": len(facts.get("stores", ())),
         "history_days": facts.get("history_days", 0),
         "imputed_days": facts.get("imputed_days", 0),
         "stockout_days": facts.get("stockout_days", 0),
@@ -178,16 +200,14 @@ def run_tables(
         "backtest_rmsse": json.dumps(facts.get("backtest", {}), sort_keys=True),
         "models_trained_on": facts.get("models_trained_on"),
         "fallback_series": facts.get("fallback_series", 0),
-        "series_at_risk": int((risks["p_stockout"] >= AT_RISK).sum()),
-        "order_lines": len(orders),
-        "units_ordered": int(orders["order_qty"].sum()) if len(orders) else 0,
-        "stock_checks": json.dumps(risks["stock_check"].value_counts().sort_index().to_dict()),
+        "series_at_risk": facts.get("series_at_risk", 0),
+        "order_lines": facts.get("order_lines", 0),
+        "units_ordered": facts.get("units_ordered", 0),
+        "stock_checks": json.dumps(dict(sorted(facts.get("stock_checks", Counter()).items()))),
         "stores_without_stock": json.dumps(stores_without_stock),
         "service_level": service_level,
     }
-    all_tables = {f"{SCHEMA}.{name}": rows for name, rows in tables.items()}
-    all_tables[f"{SCHEMA}.forecast_runs"] = pd.DataFrame([summary])
-    return all_tables
+    return pd.DataFrame([summary])
 
 
 def exports() -> tuple:

@@ -38,13 +38,12 @@ def forecast(**context: Any) -> dict[str, Any]:
     level = params.get("service_level")
     service = blob_service()
     ensure_containers(service)
-    run = run_forecast(
+    return run_forecast(
         business_date(context),
         service_level=float(level) if level is not None else None,
         store=BlobModelStore(service),
         retrain=bool(params.get("retrain")),
     )
-    return run.summary
 
 
 @task(pool=WAREHOUSE_POOL, outlets=[FORECAST_ASSET])

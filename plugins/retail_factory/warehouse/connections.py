@@ -63,12 +63,19 @@ class Warehouse(Protocol):
         ...
 
 
+# Arrow's names of the portable SQL types: the Parquet parts of a job's rows carry them, empty or not.
+ARROW_TYPES = {"varchar": "string", "double precision": "float64", "integer": "int64", "bigint": "int64",
+               "boolean": "bool", "date": "date32", "timestamp": "timestamp[us]"}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class OutputTable:
-    """Rows a job writes to a table of its own (``ml.*``): its columns' SQL types and the new rows."""
+    """Rows a job writes to a table of its own (``ml.*``): its columns' SQL types and the Parquet
+    files (parts) holding the new rows. A large job writes its rows part by part as it computes
+    them, and the warehouse reads the parts from disk: no run is held whole in memory."""
 
     columns: dict[str, str]  # name -> portable SQL type (varchar, date, integer, double precision, boolean)
-    rows: pd.DataFrame
+    parts: tuple[Path, ...]
 
     def create_sql(self, name: str) -> list[str]:
         """The table if it is new, and the columns a later version of the job added if it is not."""
@@ -76,20 +83,35 @@ class OutputTable:
         added = [f"alter table {name} add column if not exists {c} {t}" for c, t in self.columns.items()]
         return [f"create table if not exists {name} ({columns})", *added]
 
-    def typed_rows(self) -> pd.DataFrame:
-        """The rows in the declared columns and types (nullable integers, so no ``3.0`` reaches an integer)."""
-        kinds = {"integer": "Int64", "bigint": "Int64", "double precision": "float64", "boolean": "boolean",
-                 "varchar": "string"}  # fmt: skip
-        out = pd.DataFrame(index=self.rows.index)
-        for column, sql_type in self.columns.items():
-            values = self.rows[column]
-            if sql_type == "date":
-                out[column] = pd.to_datetime(values).dt.date
-            elif sql_type == "integer":
-                out[column] = pd.to_numeric(values).round().astype("Int64")
-            else:
-                out[column] = values.astype(kinds.get(sql_type, "object"))
-        return out.reset_index(drop=True)
+    def rows(self) -> pd.DataFrame:
+        """Every part's rows, in the order of the parts (a small run's, for reading back in a test or a replay)."""
+        import pyarrow.parquet as pq
+
+        return pd.concat([pq.read_table(p).to_pandas() for p in self.parts], ignore_index=True)
+
+
+def write_part(columns: dict[str, str], rows: pd.DataFrame, path: Path) -> Path:
+    """``rows`` as a Parquet part of an ``OutputTable``: the declared columns, in the declared types
+    (integers rounded, so no ``3.0`` reaches an integer column)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrays = {}
+    for column, sql_type in columns.items():
+        values = rows[column]
+        if sql_type == "date":
+            values = pd.to_datetime(values).dt.date
+        elif sql_type in ("integer", "bigint"):
+            values = pd.to_numeric(values).round().astype("Int64")
+        arrays[column] = pa.array(values, type=pa.type_for_alias(ARROW_TYPES[sql_type]), from_pandas=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table(arrays), path)
+    return path
+
+
+def output_table(columns: dict[str, str], rows: pd.DataFrame, folder: Path) -> OutputTable:
+    """An ``OutputTable`` of one part, written in ``folder``."""
+    return OutputTable(columns, (write_part(columns, rows, folder / "part-0.parquet"),))
 
 
 def loaded_blobs_by_entity(rows: Rows) -> dict[tuple[str, str], set[tuple[str, str]]]:
@@ -213,10 +235,11 @@ class DuckDBWarehouse:
                     for statement in table.create_sql(name):
                         con.execute(statement)
                     con.execute(f"delete from {name} where {key_column} = ?", [key])
-                    con.register("incoming_rows", table.typed_rows())
                     columns = ", ".join(table.columns)
-                    con.execute(f"insert into {name} ({columns}) select {columns} from incoming_rows")
-                    con.unregister("incoming_rows")
+                    con.execute(
+                        f"insert into {name} ({columns}) select {columns} from read_parquet(?)",
+                        [[str(p) for p in table.parts]],
+                    )
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")
@@ -307,17 +330,23 @@ class PostgresWarehouse:
                 )
 
     def replace_rows(self, tables: dict[str, OutputTable], key_column: str, key: Any) -> None:
-        import io
-
-        with self.connect() as conn, conn, conn.cursor() as cursor:  # `with conn`: one transaction
+        # DuckDB reads the parts and hands PostgreSQL a CSV file of each table.
+        with (
+            tempfile.TemporaryDirectory(prefix="retail-factory-copy-") as tmp,
+            in_memory_staging() as staged,
+            self.connect() as conn,
+            conn,  # one transaction: committed on success, rolled back on any error
+            conn.cursor() as cursor,
+        ):
             for name, table in tables.items():
                 cursor.execute(f"create schema if not exists {name.split('.')[0]}")
                 for statement in table.create_sql(name):
                     cursor.execute(statement)
                 cursor.execute(f"delete from {name} where {key_column} = %s", [key])
-                data = io.StringIO(table.typed_rows().to_csv(index=False, na_rep=""))
                 columns = ", ".join(table.columns)
-                cursor.copy_expert(f"copy {name} ({columns}) from stdin with (format csv, header true)", data)
+                parts = ", ".join(f"'{p}'" for p in table.parts)  # the job's own temporary files
+                select = f"select {columns} from read_parquet([{parts}])"
+                self._copy(staged, cursor, select, name, f"({columns})", Path(tmp) / f"{name}.csv")
 
     @staticmethod
     def _copy(

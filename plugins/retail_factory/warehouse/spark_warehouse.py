@@ -194,8 +194,10 @@ class SparkWarehouse:
                 added = [c for c in others if c not in existing]
                 if added:  # a later version of the job writes more columns
                     query(f"alter table {name} add columns ({', '.join(_typed_columns(table, added))})")
-                path = folder / f"{name}.parquet"
-                table.typed_rows().to_parquet(path, index=False)
+                path = folder / name  # the parts, where the server reads them
+                path.mkdir()
+                for number, part in enumerate(table.parts):
+                    shutil.copyfile(part, path / f"part-{number:05d}.parquet")
                 selected = ", ".join(f"cast({c} as {SPARK_TYPES[table.columns[c]]}) as {c}" for c in others)
                 query(  # by name: a column a newer job added is last in the table, wherever the job puts it
                     f"insert overwrite table {name} partition ({key_column} = ?) ({', '.join(others)})"
