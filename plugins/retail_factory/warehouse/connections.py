@@ -2,9 +2,10 @@
 (and Spark, in ``warehouse.spark_warehouse``).
 
 They offer the same few operations the factory needs: run a query, run statements in one
-transaction, and replace one ingest date of some raw tables in a single transaction from rows
-staged in a DuckDB temporary table. DuckDB inserts them directly; PostgreSQL receives them
-through ``COPY … FROM STDIN`` (CSV); Spark reads them as Parquet files, without the transaction.
+transaction, replace one ingest date of some raw tables in a single transaction from rows
+staged in a DuckDB temporary table, and replace a job's rows for a key from Parquet parts
+(``OutputTable``). DuckDB inserts them directly; PostgreSQL receives them through
+``COPY … FROM STDIN`` (CSV); Spark reads them as Parquet files, without the transaction.
 """
 
 from __future__ import annotations
@@ -344,9 +345,9 @@ class PostgresWarehouse:
                     cursor.execute(statement)
                 cursor.execute(f"delete from {name} where {key_column} = %s", [key])
                 columns = ", ".join(table.columns)
-                parts = ", ".join(f"'{p}'" for p in table.parts)  # the job's own temporary files
-                select = f"select {columns} from read_parquet([{parts}])"
-                self._copy(staged, cursor, select, name, f"({columns})", Path(tmp) / f"{name}.csv")
+                staged.read_parquet([str(p) for p in table.parts]).create_view("incoming_rows", replace=True)
+                self._copy(staged, cursor, f"select {columns} from incoming_rows", name, f"({columns})",
+                           Path(tmp) / f"{name}.csv")  # fmt: skip
 
     @staticmethod
     def _copy(
