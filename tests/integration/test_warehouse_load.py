@@ -168,7 +168,10 @@ def test_both_warehouses_load_the_same_rows(storage, drop_copy: Path, duckdb_war
 def test_a_job_table_gains_the_columns_a_newer_job_writes(warehouse, tmp_path: Path) -> None:
     """ml.* tables are created by the jobs; a column added in a later release is added in place."""
     import pandas as pd
-    from retail_factory.warehouse.connections import output_table
+    from retail_factory.warehouse.connections import OutputTable, write_part
+
+    def output_table(columns: dict[str, str], rows: pd.DataFrame, folder: Path) -> OutputTable:
+        return OutputTable(columns, (write_part(columns, rows, folder / "part-0.parquet"),))
 
     old_rows = pd.DataFrame({"as_of_date": [DAY], "series": [3.0]})  # 3.0 goes in as the integer 3
     old = output_table({"as_of_date": "date", "series": "integer"}, old_rows, tmp_path / "old")

@@ -188,7 +188,7 @@ def _score(
     gtins: list[str],
     service_level: float,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
-    """One chunk of products: its tables (each in its table's order) and its counts."""
+    """One chunk of products: its tables and its counts."""
     stock = stock[stock["gtin"].isin(gtins)]
     demand, promotions = unconstrained_history(as_of, warehouse, listed_only=True, gtins=gtins)
     if demand.empty:
@@ -210,7 +210,7 @@ def _score(
         "fallback_series": int(values.loc[values["fallback"], "unique_id"].nunique()),
         "history_days": int(demand["date"].nunique()),
     }
-    return {name: rows.sort_values(_ORDER[name], ignore_index=True) for name, rows in tables.items()}, counts
+    return tables, counts
 
 
 _ORDER = {

@@ -110,11 +110,6 @@ def write_part(columns: dict[str, str], rows: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def output_table(columns: dict[str, str], rows: pd.DataFrame, folder: Path) -> OutputTable:
-    """An ``OutputTable`` of one part, written in ``folder``."""
-    return OutputTable(columns, (write_part(columns, rows, folder / "part-0.parquet"),))
-
-
 def loaded_blobs_by_entity(rows: Rows) -> dict[tuple[str, str], set[tuple[str, str]]]:
     blobs: dict[tuple[str, str], set[tuple[str, str]]] = {}
     for domain, entity, blob, sha256 in rows:
