@@ -36,7 +36,9 @@ def duckdb_env(azurite, clean_chain: Path, tmp_path_factory: pytest.TempPathFact
         "RETAIL_FACTORY_WAREHOUSE": "duckdb",
         "RETAIL_FACTORY_DUCKDB_PATH": str(folder / "w.duckdb"),
         "RETAIL_FACTORY_SPARK_DIR": str(folder / "spark"),
-        "RETAIL_FACTORY_SPARK_SHUFFLE_PARTITIONS": "1",  # a few thousand rows: one task per shuffle (10 % quicker)
+        # A few thousand rows: one task per shuffle in this module's in-process sessions. The
+        # session-wide Thrift server (conftest) keeps the default; 1 there measured no quicker.
+        "RETAIL_FACTORY_SPARK_SHUFFLE_PARTITIONS": "1",
     }
     service = blob_service()
     empty_containers(service)
