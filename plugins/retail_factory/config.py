@@ -45,6 +45,7 @@ class Settings:
     spark_dir: Path  # the spark dbt target's tables and metastore (warehouse/spark.py)
     spark_master: str = "local[2]"
     spark_shuffle_partitions: int = 4  # Spark's 200 would be 200 tiny tasks a join on a small day
+    spark_driver_memory: str = "1g"  # the heap of a local Spark's one JVM (Spark's own default); more at scale
     spark_host: str = "127.0.0.1"  # the Spark Thrift server of the spark warehouse (warehouse/spark_warehouse.py)
     spark_port: int = 10000
     forecast_engine: str = "local"  # where the per-series models run: "local" or "spark" (forecasting/engine.py)
@@ -94,6 +95,7 @@ def get_settings() -> Settings:
         spark_dir=Path(_env("SPARK_DIR", str(duckdb_path.parent / "spark"))),  # beside the DuckDB file
         spark_master=_env("SPARK_MASTER", "local[2]"),
         spark_shuffle_partitions=int(_env("SPARK_SHUFFLE_PARTITIONS", "4")),
+        spark_driver_memory=_env("SPARK_DRIVER_MEMORY", "1g"),
         spark_host=_env("SPARK_HOST", "127.0.0.1"),
         spark_port=int(_env("SPARK_PORT", "10000")),
         forecast_engine=_one_of("FORECAST_ENGINE", FORECAST_ENGINES, "local"),

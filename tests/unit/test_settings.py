@@ -21,3 +21,12 @@ def test_the_forecast_runs_locally_unless_told_otherwise(monkeypatch: pytest.Mon
     assert get_settings().forecast_engine == "local"
     monkeypatch.setenv("RETAIL_FACTORY_FORECAST_ENGINE", "spark")
     assert get_settings().forecast_engine == "spark"
+
+
+def test_a_local_spark_gets_the_heap_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    from retail_factory.warehouse.spark import spark_conf
+
+    monkeypatch.delenv("RETAIL_FACTORY_SPARK_DRIVER_MEMORY", raising=False)
+    assert spark_conf()["spark.driver.memory"] == "1g"  # Spark's own default, said out loud
+    monkeypatch.setenv("RETAIL_FACTORY_SPARK_DRIVER_MEMORY", "8g")
+    assert spark_conf()["spark.driver.memory"] == "8g"

@@ -36,6 +36,8 @@ def spark_conf(settings: Settings | None = None) -> dict[str, str]:
         # Timestamps are UTC wall-clock times, as in DuckDB and PostgreSQL (macros/spark.sql).
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": str(s.spark_shuffle_partitions),
+        # In local mode the driver's JVM does all the work: its heap is the session's memory.
+        "spark.driver.memory": s.spark_driver_memory,
         # The metastore (Hive's) cannot filter partitions on a column named with a leading "_"
         # (raw's `_ingest_date`): Spark lists the table's partitions and prunes them itself.
         "spark.sql.hive.metastorePartitionPruning": "false",
