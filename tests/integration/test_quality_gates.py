@@ -131,3 +131,37 @@ def test_a_gate_leaves_the_warehouse_free_for_the_next_writer(faulty_gates) -> N
         check=False,
     )
     assert writer.returncode == 0, writer.stderr
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgres", "spark"])
+def test_a_reference_check_counts_unknown_values_by_an_equi_join(request: pytest.FixtureRequest, engine: str):
+    """The check 'value in a reference table', as GX counts its failures (``not (condition)``):
+    unknown values are counted, a null in the reference matches nothing (with ``not in`` it hid
+    them all), and Spark joins by equality, not by a nested loop over both tables."""
+    import sqlalchemy as sa
+    from retail_factory.quality.expectations import in_reference_table
+    from retail_factory.quality.spark_dialect import RetailFactorySparkDialect
+    from sqlalchemy.dialects import postgresql
+
+    warehouse = request.getfixturevalue(f"{engine}_warehouse")
+    rows = {"known": ["1", "2", "3", None], "sold": ["1", "2", "3", "9", "9", "8"]}
+    tables = [
+        f"create table reference_check.{table} as "
+        + " union all ".join(f"select {'null' if v is None else repr(v)} as gtin" for v in values)
+        for table, values in rows.items()
+    ]
+    warehouse.run_statements(["drop schema if exists reference_check cascade", "create schema reference_check"])
+    warehouse.run_statements(tables)
+    condition = in_reference_table(sa.column("gtin"), "reference_check.known", "gtin")
+    unknown = sa.select(sa.func.sum(sa.case((sa.not_(condition), 1), else_=0))).select_from(
+        sa.table("sold", schema="reference_check")
+    )
+    dialect = RetailFactorySparkDialect() if engine == "spark" else postgresql.dialect()
+    sql = str(unknown.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    try:
+        assert warehouse.query(sql)[1][0][0] == 3
+        if engine == "spark":
+            plan = warehouse.query(f"explain {sql}")[1][0][0]
+            assert "ExistenceJoin" in plan and "NestedLoopJoin" not in plan, plan
+    finally:
+        warehouse.run_statements(["drop schema if exists reference_check cascade"])
