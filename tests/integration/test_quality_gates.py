@@ -3,7 +3,7 @@
 Clean simulated days pass both gates on DuckDB and PostgreSQL (test_dbt_build.py). Each fault the
 simulator can inject past the landing (``GATE_FAULTS``) is stopped by the gate and the expectation
 ``CAUGHT_BY`` names, and the failure says which column, how many values and shows a sample of them.
-The report lands in Blob.
+The report lands in Blob. The reference check's SQL is also run on PostgreSQL and Spark.
 """
 
 from __future__ import annotations
