@@ -22,7 +22,7 @@ from retail_factory.sources.simulator.faults import CAUGHT_BY, GATE_FAULTS, LAND
 from retail_factory.storage import blob_service, empty_containers
 
 from tests.conftest import SIM_START
-from tests.integration.warehouse_helpers import environment, file_to_spoil, land_and_load, run_models
+from tests.integration.warehouse_helpers import environment, file_to_spoil, land_and_load, run_models, write_tables
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 DAYS = [SIM_START + dt.timedelta(days=i) for i in range(3)]
@@ -145,13 +145,9 @@ def test_a_reference_check_counts_unknown_values_by_an_equi_join(request: pytest
 
     warehouse = request.getfixturevalue(f"{engine}_warehouse")
     rows = {"known": ["1", "2", "3", None], "sold": ["1", "2", "3", "9", "9", "8"]}
-    tables = [
-        f"create table reference_check.{table} as "
-        + " union all ".join(f"select {'null' if v is None else repr(v)} as gtin" for v in values)
-        for table, values in rows.items()
-    ]
-    warehouse.run_statements(["drop schema if exists reference_check cascade", "create schema reference_check"])
-    warehouse.run_statements(tables)
+    warehouse.run_statements(["drop schema if exists reference_check cascade"])
+    write_tables(warehouse, {name: ("gtin varchar(14)", [(v,) for v in values]) for name, values in rows.items()},
+                 "reference_check")  # fmt: skip
     condition = in_reference_table(sa.column("gtin"), "reference_check.known", "gtin")
     unknown = sa.select(sa.func.sum(sa.case((sa.not_(condition), 1), else_=0))).select_from(
         sa.table("sold", schema="reference_check")
