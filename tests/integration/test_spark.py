@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,8 +53,9 @@ def duckdb_env(azurite, clean_chain: Path, tmp_path_factory: pytest.TempPathFact
 
 def test_the_factory_runs_on_the_spark_warehouse(duckdb_env: dict[str, str], spark_thrift) -> None:
     """RETAIL_FACTORY_WAREHOUSE=spark: the loader fills Spark's raw tables from the same blobs, dbt
-    (over thrift) builds the marts, the genealogy and the forecast are computed there, the marts are
-    exported from there, and every table holds the rows DuckDB's holds; lots trace the same."""
+    (over thrift) builds the marts, both quality gates pass there with no query that loops over two
+    tables, the genealogy and the forecast are computed there, the marts are exported from there,
+    and every table holds the rows DuckDB's holds; lots trace the same."""
     from retail_factory.forecasting.job import run_forecast
     from retail_factory.traceability.genealogy import build_genealogy
     from retail_factory.warehouse.export import export_marts
@@ -75,12 +77,16 @@ def test_the_factory_runs_on_the_spark_warehouse(duckdb_env: dict[str, str], spa
         # Models and seeds: the data tests pass on Spark in `retail-factory run` (docs/architecture.md), and
         # add ~1 min here.
         results = run_models(DAYS[-1])
+        gates, plans = _gates_and_their_plans(spark, DAYS[-1])
         build_genealogy(spark)
         run_forecast(DAYS[-1], spark)
         exported = export_marts(spark, service, DAYS[-1])
         on_spark_tables = fingerprints(spark, compared)
         traced_on_spark = _traces(spark)
     assert {r["status"] for r in results["results"]} == {"success"}
+    assert not [report.summary() for report in gates.values() if not report.passed or report.warnings]
+    looping = {sql[:300]: loops for sql, plan in plans.items() if (loops := loops_over_tables(plan))}
+    assert len(plans) > 100 and not looping, looping  # each check stays linear in its table's rows at scale
     assert {f"marts.{mart.name}" for mart in PUBLIC_MARTS} <= on_duckdb.keys()
     assert all(on_duckdb[table].rows for table in ("raw.retail__pos", "trace.lot_lineage", "ml.forecast_runs"))
     different = {name: (duckdb_table, on_spark_tables.get(name)) for name, duckdb_table in on_duckdb.items()
@@ -93,6 +99,82 @@ def test_the_factory_runs_on_the_spark_warehouse(duckdb_env: dict[str, str], spa
                     for mart in PUBLIC_MARTS}  # fmt: skip
     assert {name: export["rows"] for name, export in exported.items()} == day_rows
     assert traced_on_spark == traced_on_duckdb  # a lot traced forward and one backward: the same answers
+
+
+def _gates_and_their_plans(warehouse, day: dt.date) -> tuple[dict, dict[str, str]]:
+    """Both gates of a day on Spark, and Spark's physical plan of every query GX sent for them."""
+    import sqlalchemy as sa
+    from retail_factory.quality.gate import run_gate
+
+    sent: dict[str, object] = {}  # GX's queries as sent (its own and the checks' SQL), with their parameters
+
+    def remember(conn, cursor, statement, parameters, context, executemany) -> None:
+        if statement.lstrip().lower().startswith(("select", "with")):
+            sent[statement] = parameters
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", remember)
+    try:
+        reports = {gate: run_gate(gate, day) for gate in ("raw_gate", "curated_gate")}
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", remember)
+    plans = {}
+    with warehouse.connect() as conn:
+        cursor = conn.cursor()
+        for statement, parameters in sent.items():
+            cursor.execute(f"explain {statement}", parameters or None)
+            plans[statement] = "\n".join(row[0] for row in cursor.fetchall())
+    return reports, plans
+
+
+_NODE = re.compile(r"^([ :]*?)([+:]- )(.*)$")  # a node of a physical plan as `explain` prints it
+_ONE_ROW = re.compile(r"^(\w*Aggregate\(keys=\[\],|Scan OneRowRelation)")
+
+
+def loops_over_tables(plan: str) -> list[str]:
+    """The joins of a Spark physical plan that pair every row of a table with every row of another:
+    a cartesian product, or a nested-loop join whose broadcast side is more than one row. Crossing a
+    check's rows with a one-row aggregate (`cross join run`) is linear and passes; the null-aware
+    `not in` of an older reference check (a nested loop over the reference table) did not."""
+    nodes = _plan_nodes(plan)
+    found = []
+    for i, (_, text) in enumerate(nodes):
+        if text.startswith("CartesianProduct"):
+            found.append(text)
+        elif text.startswith("BroadcastNestedLoopJoin"):
+            sides = _children(nodes, i)
+            if not _one_row(nodes, sides[0] if "BuildLeft" in text else sides[-1]):
+                found.append(text)
+    return found
+
+
+def _plan_nodes(plan: str) -> list[tuple[int, str]]:
+    """(column of the node's marker, its text) for each node; the root's children are at column 0."""
+    nodes = []
+    for line in plan.splitlines():
+        if node := _NODE.match(line):
+            nodes.append((len(node[1]), node[3]))
+        elif line.strip() and not line.startswith("=="):
+            nodes.append((-3, line.strip()))
+    return nodes
+
+
+def _children(nodes: list[tuple[int, str]], i: int) -> list[int]:
+    below = []
+    for j in range(i + 1, len(nodes)):
+        if nodes[j][0] <= nodes[i][0]:
+            break
+        if nodes[j][0] == nodes[i][0] + 3:  # deeper: grandchildren, or subqueries in expressions
+            below.append(j)
+    return below
+
+
+def _one_row(nodes: list[tuple[int, str]], i: int) -> bool:
+    text, below = nodes[i][1], _children(nodes, i)
+    if _ONE_ROW.match(text):
+        return True
+    if "Join" in text or text.startswith("CartesianProduct"):  # a join of one-row sides
+        return all(_one_row(nodes, j) for j in below)
+    return "Aggregate" not in text and len(below) == 1 and _one_row(nodes, below[0])
 
 
 def _traces(warehouse) -> list[dict]:
