@@ -1,5 +1,6 @@
 """The factory on Spark: the spark warehouse (a Spark Thrift server, dbt-spark over thrift) loads
-and builds what DuckDB does; forecasting runs on Spark; Spark reads the curated exports.
+and builds what DuckDB does and passes the quality gates; forecasting runs on Spark; Spark reads
+the curated exports.
 
 The module's DuckDB warehouse is built from three landed days of the clean chain, which are loaded
 into the Spark warehouse too by the same loader.
