@@ -128,7 +128,7 @@ def test_the_demo_runs_its_days_through_the_scheduler_and_says_where_to_look(sta
 
 
 def test_the_ui_shows_the_day_behind_airflow_login(stack_demo, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     root, env, demo, _ = stack_demo
     assert demo.returncode == 0, demo.stdout[-2000:]
@@ -142,11 +142,13 @@ def test_the_ui_shows_the_day_behind_airflow_login(stack_demo, tmp_path: Path) -
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 850})  # a laptop screen
         page.goto(f"{url}/plugin/retail-factory-stockouts")
-        page.wait_for_url(re.compile(r".*/auth/login.*"))  # behind Airflow's own login
+        # Polled, not page.wait_for_url: the UI's redirects abort a navigation on the way, and on a
+        # slow machine wait_for_url then failed with net::ERR_ABORTED (CI, 2026-12-05).
+        expect(page).to_have_url(re.compile(r".*/auth/login.*"), timeout=60_000)  # behind Airflow's own login
         page.fill("input[name=username]", "admin")
         page.fill("input[name=password]", password)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{url}/plugin/retail-factory-stockouts**")
+        expect(page).to_have_url(re.compile(f"{re.escape(url)}/plugin/retail-factory-stockouts.*"), timeout=60_000)
 
         # every DAG run of the demo's days is green, as the UI's own API tells the logged-in browser
         for run in report["airflow"]["runs"]:
