@@ -143,7 +143,7 @@ def test_the_ui_shows_the_day_behind_airflow_login(stack_demo, tmp_path: Path) -
         page = browser.new_page(viewport={"width": 1366, "height": 850})  # a laptop screen
         page.goto(f"{url}/plugin/retail-factory-stockouts")
         # Polled, not page.wait_for_url: the UI's redirects abort a navigation on the way, and on a
-        # slow machine wait_for_url then failed with net::ERR_ABORTED (CI, 2026-12-05).
+        # slow machine wait_for_url then failed with net::ERR_ABORTED (a fresh-clone make test, 2026-12-05).
         expect(page).to_have_url(re.compile(r".*/auth/login.*"), timeout=60_000)  # behind Airflow's own login
         page.fill("input[name=username]", "admin")
         page.fill("input[name=password]", password)
