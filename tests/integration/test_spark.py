@@ -252,13 +252,13 @@ def test_curated_exports_are_read_back_by_duckdb_and_by_spark(duckdb_env: dict[s
     files = {name: len(blob.glob(f"curated/{name}/date=*/{name}.parquet")) for name in counts}
     assert set(files.values()) == {len(DAYS)}  # a file per date, an empty one included
     expected = {name: {day: rows for day, rows in days.items() if rows} for name, days in counts.items()}
-    con = duckdb.connect()
-    con.register_filesystem(blob)
-    by_duckdb = {name: dict(con.sql(
-        f"select cast(date as varchar), count(*) from read_parquet('abfs://curated/{name}/*/*.parquet',"
-        " hive_partitioning = true) group by 1").fetchall()) for name in expected}  # fmt: skip
-    sales_files = "read_parquet('abfs://curated/fct_sales_daily/*/*.parquet', hive_partitioning = true)"
-    duckdb_sales = con.sql(f"select {', '.join(sales_columns)} from {sales_files}").fetchall()
+    with duckdb.connect() as con:  # closed at once, as the README's example does
+        con.register_filesystem(blob)
+        by_duckdb = {name: dict(con.sql(
+            f"select cast(date as varchar), count(*) from read_parquet('abfs://curated/{name}/*/*.parquet',"
+            " hive_partitioning = true) group by 1").fetchall()) for name in expected}  # fmt: skip
+        sales_files = "read_parquet('abfs://curated/fct_sales_daily/*/*.parquet', hive_partitioning = true)"
+        duckdb_sales = con.sql(f"select {', '.join(sales_columns)} from {sales_files}").fetchall()
 
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     example = readme.split("## Query the curated tables")[1].split("```python\n")[1].split("```")[0]
