@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import shutil
 import subprocess
@@ -47,8 +46,7 @@ def timed(function, *args, **kwargs) -> tuple[float, object]:
 def dbt_build(day: dt.date) -> None:
     from retail_factory.warehouse.dbt import run_dbt
 
-    variables = json.dumps({"run_date": day.isoformat()})
-    run_dbt(["build", "--vars", variables, "--exclude-resource-type", "unit_test"])
+    run_dbt(["build", "--exclude-resource-type", "unit_test"], run_date=day)
 
 
 def land(service, drop: Path, day: dt.date) -> None:

@@ -190,8 +190,8 @@ def dbt_build(run_date: dt.date, lookback_days: int = 3) -> None:
     """Models and data tests, on the warehouse the settings name (dbt's target of the same name)."""
     from retail_factory.warehouse.dbt import run_dbt
 
-    vars_ = json.dumps({"run_date": run_date.isoformat(), "lookback_days": lookback_days})
-    run_dbt(["build", "--exclude-resource-type", "unit_test", "--vars", vars_])
+    vars_ = json.dumps({"lookback_days": lookback_days})  # the same every day: dbt's partial parse holds
+    run_dbt(["build", "--exclude-resource-type", "unit_test", "--vars", vars_], run_date=run_date)
 
 
 def land(service, drop: Path, day: dt.date) -> int:

@@ -74,7 +74,7 @@ def dbt(command: str, day: dt.date, lookback_days: int = LOOKBACK_DAYS) -> None:
     from retail_factory.warehouse.dbt import run_dbt
 
     only_data = ["--exclude-resource-type", "unit_test"] if command == "build" else []
-    run_dbt([command, "--vars", json.dumps({"run_date": day.isoformat(), "lookback_days": lookback_days}), *only_data])
+    run_dbt([command, "--vars", json.dumps({"lookback_days": lookback_days}), *only_data], run_date=day)
 
 
 def catch_up(days: list[dt.date], chunk: int = 30) -> None:

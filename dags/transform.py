@@ -10,7 +10,7 @@ date D (the raw Assets' partition key), or by hand with the `date` parameter.
 2. `raw_gate` validates the raw tables of D with Great Expectations (GX checkpoint `raw_gate`):
    contracts' columns, keys, GTIN check digits, known stores and products, each entity's volume
    against the same weekday of the weeks before, freshness. A critical failure stops the run.
-3. `dbt` builds the dbt project with astronomer-cosmos (`--vars run_date: D`): staging types and
+3. `dbt` builds the dbt project with astronomer-cosmos (`RETAIL_FACTORY_RUN_DATE=D`): staging types and
    checks every row (rejected rows go to `marts.fct_rejected_rows` with a reason), marts are
    rebuilt for D and its look-back window. One task per model and per model's tests.
 4. `curated_gate` validates the marts of D (checkpoints `curated_gate`, `curated_gate_tables`):

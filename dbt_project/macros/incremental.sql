@@ -1,6 +1,6 @@
 {#- The ingest dates an incremental model (re)builds in this run.
 
-    With var run_date (the transform DAG passes its partition key): run_date and the
+    With a run date (`run_date()`: the transform DAG passes its partition key): run_date and the
     `lookback_days` before it, so a late file re-landed for a recent date is picked up, and
     re-running a date rebuilds exactly the same rows. Without run_date: on an incremental run,
     from the lookback window before the newest date already built; on a full build, everything.
@@ -8,12 +8,12 @@
     (a base model reads raw's `_ingest_date` and writes `ingest_date`).
     Usage: `where {{ ingest_date_window('ingest_date') }}` -#}
 {% macro ingest_date_window(column, this_column='ingest_date') -%}
-    {%- set run_date = var('run_date', none) -%}
-    {%- if run_date -%}
+    {%- set the_date = run_date() -%}
+    {%- if the_date -%}
         {%- if is_incremental() -%}
             {{ run_date_window(column) }}
         {%- else -%}
-            {{ column }} <= cast('{{ run_date }}' as date)
+            {{ column }} <= cast('{{ the_date }}' as date)
         {%- endif -%}
     {%- elif is_incremental() -%}
         {{ column }} >= {{ ingest_window_start(this_column) }}
@@ -37,8 +37,8 @@
     newest date the model holds - lookback_days. -#}
 {% macro ingest_window_start(this_column='ingest_date') -%}
     {%- set lookback = var('lookback_days', 3) | int -%}
-    {%- if var('run_date', none) -%}
-        {{ dbt.dateadd('day', -lookback, "cast('" ~ var('run_date') ~ "' as date)") }}
+    {%- if run_date() -%}
+        {{ dbt.dateadd('day', -lookback, "cast('" ~ run_date() ~ "' as date)") }}
     {%- elif (this | string).startswith('__dbt__cte__') -%}
         {#- a unit test: `this` is a fixture (no pre-hook runs), read it in the query -#}
         (
@@ -66,8 +66,8 @@
 {#- run_date and the `lookback_days` before it; every date when there is no run_date. For the
     tests that check what a dated run rebuilt. -#}
 {% macro run_date_window(column) -%}
-    {%- if var('run_date', none) -%}
-        {{ column }} between {{ ingest_window_start() }} and cast('{{ var('run_date') }}' as date)
+    {%- if run_date() -%}
+        {{ column }} between {{ ingest_window_start() }} and cast('{{ run_date() }}' as date)
     {%- else -%}
         true
     {%- endif -%}

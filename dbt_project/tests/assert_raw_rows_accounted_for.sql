@@ -23,7 +23,6 @@
     ('producer', 'epcis_biz_transactions', 'stg_producer__epcis_biz_transactions'),
     ('producer', 'epcis_parties', 'stg_producer__epcis_parties'),
 ] -%}
-{%- set run_date = var('run_date', none) -%}
 with
 
 raw_rows as (

@@ -8,7 +8,6 @@ Every example lands (none quarantined), and every identifier the warehouse parse
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 from pathlib import Path
 
@@ -42,8 +41,7 @@ def examples_built(azurite, tmp_path_factory: pytest.TempPathFactory):
     with environment(env):
         landing = Lander(service, run_id="test").land_entity(contract_for("producer", "epcis"), folder / "drop", DAY)
         RawLoader(service, get_warehouse()).load_day(DAY, DOMAINS)
-        variables = json.dumps({"run_date": DAY.isoformat()})
-        run_dbt(["run", "--vars", variables, "--full-refresh", "--select", "+int_epcis_items_parsed"])
+        run_dbt(["run", "--full-refresh", "--select", "+int_epcis_items_parsed"], run_date=DAY)
         yield landing, get_warehouse()
 
 

@@ -62,17 +62,19 @@ def land_and_load(service, drop: Path, days: list[dt.date]) -> None:
         RawLoader(service, get_warehouse()).load_day(day, DOMAINS)
 
 
+def _vars(more_vars: dict[str, Any]) -> list[str]:
+    return ["--vars", json.dumps(more_vars)] if more_vars else []
+
+
 def build(run_date: dt.date, *options: str, **more_vars: Any) -> Any:
     """What the transform DAG runs for a date: models and data tests (unit tests run on their own)."""
-    vars_ = json.dumps({"run_date": run_date.isoformat(), **more_vars})
-    return run_dbt(["build", "--vars", vars_, "--exclude-resource-type", "unit_test", *options])
+    return run_dbt(["build", *_vars(more_vars), "--exclude-resource-type", "unit_test", *options], run_date=run_date)
 
 
 def run_models(run_date: dt.date, *options: str, **more_vars: Any) -> Any:
     """Seeds and models of a date without their data tests: for a test about what the models hold."""
-    vars_ = json.dumps({"run_date": run_date.isoformat(), **more_vars})
     skipped = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
-    return run_dbt(["build", "--vars", vars_, *skipped, *options])
+    return run_dbt(["build", *_vars(more_vars), *skipped, *options], run_date=run_date)
 
 
 def fingerprint(table: str, schema: str = "marts") -> Fingerprint:

@@ -9,6 +9,7 @@ project changed. dbt gets its profile from ``dbt_project/profiles.yml`` and the 
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -33,6 +34,10 @@ PROFILE = "retail_factory"
 # docs/architecture.md for the measurement) or "local" (one dbt invocation per model task).
 EXECUTION_MODES = ("watcher", "local")
 ANSI_CODES = re.compile(r"\x1b\[[0-9;]*m")
+# The business date a dbt command builds, read by the project's run_date() macro: an environment
+# variable, not `--vars`, because dbt re-parses the whole project whenever `--vars` change
+# (dbt_project/macros/run_date.sql has the measurement).
+RUN_DATE_ENV = "RETAIL_FACTORY_RUN_DATE"
 
 
 def execution_mode_name() -> str:
@@ -75,14 +80,18 @@ def _project_fingerprint(project: Path) -> str:
     return digest.hexdigest()
 
 
-def run_dbt(args: list[str], settings: Settings | None = None, target: str | None = None) -> dict[str, Any]:
+def run_dbt(
+    args: list[str], settings: Settings | None = None, target: str | None = None, run_date: dt.date | None = None
+) -> dict[str, Any]:
     """Run one dbt command in its own process; return its run results, or raise with dbt's message.
+    ``run_date`` is the business date the models build (none: every date they have not seen).
 
     Its own process, as the DAG's build: DuckDB lets one process write a file, and dbt-duckdb
     in this process could keep the file open after the command, locking out the next build.
     """
     s = settings or get_settings()
     env = {**os.environ, **dbt_env(s), "DBT_USE_COLORS": "false"}
+    env[RUN_DATE_ENV] = run_date.isoformat() if run_date else ""  # never one left in the environment
     # Cosmos sets this for the DAG's build in the task's process; commands run here say what they run.
     env.pop("DBT_EXCLUDE_RESOURCE_TYPES", None)
     results_file = s.dbt_target_dir / "run_results.json"
@@ -131,9 +140,10 @@ def ensure_manifest(settings: Settings | None = None) -> Path:
 
 
 def cosmos_configs(
-    settings: Settings | None = None,
+    run_date_template: str, settings: Settings | None = None
 ) -> tuple[ProjectConfig, ProfileConfig, ExecutionConfig, RenderConfig]:
-    """Project, profile, execution and render configuration of the transform DAG's dbt group."""
+    """Project, profile, execution and render configuration of the transform DAG's dbt group,
+    whose tasks build the date ``run_date_template`` renders to (Cosmos templates their `env`)."""
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
@@ -146,7 +156,7 @@ def cosmos_configs(
         project_name=PROFILE,
         install_dbt_deps=False,  # no packages: dbt hub is not reachable, and none is needed
         # Unit tests check the SQL, not the day's data: CI runs them (`make test`), as dbt advises.
-        env_vars={**dbt_env(s), "DBT_EXCLUDE_RESOURCE_TYPES": "unit_test"},
+        env_vars={**dbt_env(s), "DBT_EXCLUDE_RESOURCE_TYPES": "unit_test", RUN_DATE_ENV: run_date_template},
     )
     profile = ProfileConfig(
         profile_name=PROFILE, target_name=s.warehouse, profiles_yml_filepath=s.dbt_project_dir / "profiles.yml"

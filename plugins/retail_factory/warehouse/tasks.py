@@ -91,10 +91,10 @@ def _dbt_group() -> Any:
 
     from retail_factory.warehouse.dbt import cosmos_configs, execution_mode_name
 
-    project, profile, execution, render = cosmos_configs()
+    project, profile, execution, render = cosmos_configs(RUN_DATE_TEMPLATE)
     # Every dbt task takes the warehouse pool: the producer's `dbt build` writes, and a watcher task
     # cleared or retried by hand falls back to running its own model. Watchers wait after the build.
-    operator_args: dict[str, Any] = {"vars": {"run_date": RUN_DATE_TEMPLATE}, "pool": WAREHOUSE_POOL}
+    operator_args: dict[str, Any] = {"pool": WAREHOUSE_POOL}
     group = DbtTaskGroup(
         group_id="dbt",
         project_config=project,
