@@ -20,7 +20,11 @@ FACTORY_DAGS = (*LANDING_DAGS, "transform", "trace_lots", "forecast_stockouts")
 @pytest.fixture(scope="module")
 def dag_bag():
     from airflow.dag_processing.dagbag import DagBag
+    from retail_factory.warehouse.dbt import ensure_manifest
 
+    # As the runners do before Airflow parses: compiled inside the import, dbt's ~20 s parse
+    # could pass the import timeout (30 s) on a slow machine when this module runs first.
+    ensure_manifest()
     return DagBag(dag_folder=str(get_settings().dags_folder))
 
 
@@ -117,7 +121,8 @@ def test_transform_runs_when_all_domains_landed_a_date_and_emits_the_curated_ass
 def test_transform_shows_a_task_per_dbt_model_and_its_tests_and_serialises_warehouse_writes(dag_bag) -> None:
     import json
 
-    from retail_factory.warehouse.dbt import manifest_path
+    from retail_factory.warehouse.dbt import RUN_DATE_ENV, manifest_path
+    from retail_factory.warehouse.tasks import RUN_DATE_TEMPLATE
 
     dag = dag_bag.dags["transform"]
     nodes = json.loads(manifest_path().read_text())["nodes"].values()
@@ -132,6 +137,10 @@ def test_transform_shows_a_task_per_dbt_model_and_its_tests_and_serialises_wareh
     watchers = [t for t in dag.tasks if type(t).__name__ in ("DbtRunWatcherOperator", "DbtTestWatcherOperator")]
     assert watchers and all(t.pool == "default_pool" for t in watchers)  # they read XCom, side by side
     assert dag.get_task("load_raw").downstream_task_ids  # load → dbt → export
+    # every dbt task builds the date load_raw loaded (in dbt's environment: not --vars, see run_date.sql)
+    dbt_tasks = [t for t in dag.tasks if t.task_id.startswith("dbt.") and hasattr(t, "env")]  # not the empty "done"
+    assert {t.env.get(RUN_DATE_ENV) for t in dbt_tasks} == {RUN_DATE_TEMPLATE} and "load_raw" in RUN_DATE_TEMPLATE
+    assert not [t.task_id for t in dbt_tasks if "run_date" in (t.vars or {})]
 
 
 @pytest.mark.parametrize(
