@@ -7,6 +7,7 @@ module imports it. Every server a test needs is started by a fixture and stopped
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -150,6 +151,24 @@ def airflow_db() -> Path:
     from retail_factory.runner import prepare_airflow
 
     return prepare_airflow()
+
+
+@pytest.fixture(scope="module")
+def api(airflow_db):
+    """Airflow's API server app with the plugins of the repository, and a logged-in client (in process)."""
+    import secrets
+
+    from airflow.api_fastapi.app import create_app
+    from fastapi.testclient import TestClient
+
+    os.environ["AIRFLOW__API_AUTH__JWT_SECRET"] = secrets.token_urlsafe(64)  # the API server signs tokens with it
+    with TestClient(create_app(), follow_redirects=False) as client:
+        passwords = json.loads((Path(airflow_db) / "simple_auth_manager_passwords.json.generated").read_text())
+        answer = client.post("/auth/token", json={"username": "admin", "password": passwords["admin"]})
+        assert answer.status_code == 201, answer.text
+        client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+        yield client
+    os.environ.pop("AIRFLOW__API_AUTH__JWT_SECRET")
 
 
 def _simulate(out: Path, days: int, faults: float, stores: int = 5, products: int = 60, seed: int = 11) -> Path:

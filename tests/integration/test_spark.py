@@ -52,11 +52,12 @@ def duckdb_env(azurite, clean_chain: Path, tmp_path_factory: pytest.TempPathFact
     return values
 
 
-def test_the_factory_runs_on_the_spark_warehouse(duckdb_env: dict[str, str], spark_thrift) -> None:
+def test_the_factory_runs_on_the_spark_warehouse(duckdb_env: dict[str, str], spark_thrift, api) -> None:
     """RETAIL_FACTORY_WAREHOUSE=spark: the loader fills Spark's raw tables from the same blobs, dbt
     (over thrift) builds the marts, both quality gates pass there with no query that loops over two
     tables, the genealogy and the forecast are computed there, the marts are exported from there,
-    and every table holds the rows DuckDB's holds; lots trace the same."""
+    and every table holds the rows DuckDB's holds; lots trace the same, and the UI's pages read
+    from Spark show what they show from DuckDB."""
     from retail_factory.forecasting.job import run_forecast
     from retail_factory.traceability.genealogy import build_genealogy
     from retail_factory.warehouse.export import export_marts
@@ -68,10 +69,13 @@ def test_the_factory_runs_on_the_spark_warehouse(duckdb_env: dict[str, str], spa
         run_forecast(DAYS[-1], duckdb)
         on_duckdb = fingerprints(duckdb, compared)
         traced_on_duckdb = _traces(duckdb)
+        lot = duckdb.query("select min(input_key) from trace.lot_edges")[1][0][0]
     on_spark = {**duckdb_env, **spark_thrift.environment(), "RETAIL_FACTORY_WAREHOUSE": "spark"}
     with environment(on_spark):
         spark = get_warehouse()
         spark.run_statements([f"drop database if exists {schema} cascade" for schema in SCHEMAS])
+        before_any_run = api.get("/retail-factory/stockouts")  # Spark's "no such table": nothing yet
+        assert before_any_run.status_code == 200 and "Nothing to show yet" in before_any_run.text
         service = blob_service()
         for day in DAYS:
             RawLoader(service, spark).load_day(day, DOMAINS)
@@ -84,6 +88,9 @@ def test_the_factory_runs_on_the_spark_warehouse(duckdb_env: dict[str, str], spa
         exported = export_marts(spark, service, DAYS[-1])
         on_spark_tables = fingerprints(spark, compared)
         traced_on_spark = _traces(spark)
+        pages_from_spark = _pages(api, DAYS[-1], lot)
+    with environment(duckdb_env):  # after Spark's gates: the quality page shows their reports too
+        pages_from_duckdb = _pages(api, DAYS[-1], lot)
     assert {r["status"] for r in results["results"]} == {"success"}
     assert not [report.summary() for report in gates.values() if not report.passed or report.warnings]
     looping = {sql[:300]: loops for sql, plan in plans.items() if (loops := loops_over_tables(plan))}
@@ -100,6 +107,25 @@ def test_the_factory_runs_on_the_spark_warehouse(duckdb_env: dict[str, str], spa
                     for mart in PUBLIC_MARTS}  # fmt: skip
     assert {name: export["rows"] for name, export in exported.items()} == day_rows
     assert traced_on_spark == traced_on_duckdb  # a lot traced forward and one backward: the same answers
+    assert pages_from_spark == pages_from_duckdb
+
+
+def _pages(api, day: dt.date, lot: str) -> dict[str, str]:
+    """The plugin's pages as Airflow's API server serves them: the stockout board of the day, its
+    first store's risks and plot, a lot's trace (its genealogy drawn) and the data quality page."""
+    board = api.get("/retail-factory/stockouts", params={"date": day.isoformat()})
+    store_link = re.search(r'href="(stockouts/[^"]+)"', board.text)
+    assert board.status_code == 200 and store_link, board.text[-2000:]
+    store = api.get(f"/retail-factory/{store_link[1].replace('&amp;', '&')}")
+    plot = re.search(r'<img src="([^"]+)"', store.text)
+    assert store.status_code == 200 and plot, store.text[-2000:]
+    png = api.get(f"/retail-factory/stockouts/{plot[1].replace('&amp;', '&')}")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG"), png.text[-2000:]
+    trace = api.get("/retail-factory/trace", params={"q": lot})
+    assert trace.status_code == 200 and "<svg" in trace.text and lot in trace.text, trace.text[-2000:]
+    quality = api.get("/retail-factory/quality")
+    assert quality.status_code == 200, quality.text[-2000:]
+    return {"board": board.text, "store": store.text, "trace": trace.text, "quality": quality.text}
 
 
 def _gates_and_their_plans(warehouse, day: dt.date) -> tuple[dict, dict[str, str]]:

@@ -15,25 +15,6 @@ from retail_factory.config import get_settings
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def api(airflow_db):
-    """Airflow's API server app with the plugins of the repository, and a logged-in client."""
-    import os
-    import secrets
-
-    from airflow.api_fastapi.app import create_app
-    from fastapi.testclient import TestClient
-
-    os.environ["AIRFLOW__API_AUTH__JWT_SECRET"] = secrets.token_urlsafe(64)  # the API server signs tokens with it
-    with TestClient(create_app(), follow_redirects=False) as client:
-        passwords = json.loads((Path(airflow_db) / "simple_auth_manager_passwords.json.generated").read_text())
-        answer = client.post("/auth/token", json={"username": "admin", "password": passwords["admin"]})
-        assert answer.status_code == 201, answer.text
-        client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
-        yield client
-    os.environ.pop("AIRFLOW__API_AUTH__JWT_SECRET")
-
-
 @pytest.fixture
 def empty_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "warehouse.duckdb"
@@ -57,7 +38,17 @@ def test_the_pages_are_in_the_ui_navigation_and_behind_airflow_login(api) -> Non
     assert forged.status_code == 403
 
 
-def test_before_any_run_each_page_says_there_is_nothing_yet(api, empty_warehouse: Path, storage) -> None:
+@pytest.mark.parametrize("warehouse", ["no DuckDB file", "an empty DuckDB file", "an empty PostgreSQL database"])
+def test_before_any_run_each_page_says_there_is_nothing_yet(
+    api, empty_warehouse: Path, storage, request: pytest.FixtureRequest, warehouse: str
+) -> None:
+    """Each engine's "no such table" is the same page (Spark's: test_spark.py)."""
+    if warehouse == "an empty DuckDB file":
+        import duckdb
+
+        duckdb.connect(str(empty_warehouse)).close()
+    elif warehouse == "an empty PostgreSQL database":
+        request.getfixturevalue("postgres_warehouse")
     for path in ("/retail-factory/stockouts", "/retail-factory/trace?q=03000000000014"):
         page = api.get(path)
         assert page.status_code == 200 and "Nothing to show yet" in page.text, path

@@ -48,6 +48,10 @@ class Warehouse(Protocol):
         """One connection for several queries (a trace asks a few, and connecting costs more)."""
         ...
 
+    def is_missing_table(self, error: Exception) -> bool:
+        """Whether ``error`` is this engine's "no such table (or schema)": nothing has written it yet."""
+        ...
+
     def ensure_raw_tables(self) -> None: ...
 
     def loaded_blobs(self, day: dt.date) -> dict[tuple[str, str], set[tuple[str, str]]]: ...
@@ -158,6 +162,9 @@ class DuckDBWarehouse:
         with self.session() as query:
             return query(sql, params)
 
+    def is_missing_table(self, error: Exception) -> bool:
+        return isinstance(error, duckdb.CatalogException)
+
     def query_frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         with self.connect() as con:
             return con.execute(sql, list(params)).df()
@@ -259,6 +266,11 @@ class PostgresWarehouse:
             yield conn
         finally:
             conn.close()
+
+    def is_missing_table(self, error: Exception) -> bool:
+        import psycopg2.errors
+
+        return isinstance(error, (psycopg2.errors.UndefinedTable, psycopg2.errors.InvalidSchemaName))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], Rows]:
         with self.session() as query:

@@ -66,6 +66,10 @@ SESSION_CONF = {
 logging.getLogger("pyhive").setLevel(logging.WARNING)
 
 
+# Spark's error classes for a table or schema that does not exist (its messages start with them).
+MISSING_TABLE_ERRORS = ("[TABLE_OR_VIEW_NOT_FOUND]", "[SCHEMA_NOT_FOUND]")
+
+
 class SparkError(RuntimeError):
     """A statement Spark refused, with Spark's own message (not the server's Java stack)."""
 
@@ -105,6 +109,9 @@ class SparkWarehouse:
             yield conn
         finally:
             conn.close()
+
+    def is_missing_table(self, error: Exception) -> bool:
+        return isinstance(error, SparkError) and any(name in str(error) for name in MISSING_TABLE_ERRORS)
 
     @contextmanager
     def session(self, read_only: bool = False) -> Iterator[Query]:

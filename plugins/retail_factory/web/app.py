@@ -67,8 +67,10 @@ def warehouse_session() -> Iterator[Any]:
         if "lock" in str(error).lower():
             raise WarehouseBusyError(str(error)) from error
         raise
-    except duckdb.CatalogException as error:
-        raise NothingYetError(str(error).splitlines()[0]) from error
+    except Exception as error:
+        if warehouse.is_missing_table(error):  # DuckDB's, PostgreSQL's or Spark's "no such table"
+            raise NothingYetError(str(error).splitlines()[0]) from error
+        raise
 
 
 def _relative_root(request: Request) -> str:
