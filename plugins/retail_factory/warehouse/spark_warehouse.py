@@ -66,7 +66,7 @@ SESSION_CONF = {
 logging.getLogger("pyhive").setLevel(logging.WARNING)
 
 
-# Spark's error classes for a table or schema that does not exist (its messages start with them).
+# Spark's error classes for a table or schema that does not exist, as its messages name them.
 MISSING_TABLE_ERRORS = ("[TABLE_OR_VIEW_NOT_FOUND]", "[SCHEMA_NOT_FOUND]")
 
 
