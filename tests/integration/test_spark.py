@@ -68,8 +68,7 @@ def test_the_factory_runs_on_the_spark_warehouse(duckdb_env: dict[str, str], spa
         build_genealogy(duckdb)
         run_forecast(DAYS[-1], duckdb)
         on_duckdb = fingerprints(duckdb, compared)
-        traced_on_duckdb = _traces(duckdb)
-        lot = duckdb.query("select min(input_key) from trace.lot_edges")[1][0][0]
+        lot, traced_on_duckdb = _traces(duckdb)
     on_spark = {**duckdb_env, **spark_thrift.environment(), "RETAIL_FACTORY_WAREHOUSE": "spark"}
     with environment(on_spark):
         spark = get_warehouse()
@@ -87,7 +86,7 @@ def test_the_factory_runs_on_the_spark_warehouse(duckdb_env: dict[str, str], spa
         run_forecast(DAYS[-1], spark)
         exported = export_marts(spark, service, DAYS[-1])
         on_spark_tables = fingerprints(spark, compared)
-        traced_on_spark = _traces(spark)
+        _, traced_on_spark = _traces(spark)
         pages_from_spark = _pages(api, DAYS[-1], lot)
     with environment(duckdb_env):  # after Spark's gates: the quality page shows their reports too
         pages_from_duckdb = _pages(api, DAYS[-1], lot)
@@ -204,14 +203,17 @@ def _one_row(nodes: list[tuple[int, str]], i: int) -> bool:
     return "Aggregate" not in text and len(below) == 1 and _one_row(nodes, below[0])
 
 
-def _traces(warehouse) -> list[dict]:
-    """A lot that was made into others, traced forward, and one made from others, traced backward."""
+def _traces(warehouse) -> tuple[str, list[dict]]:
+    """A lot that was made into others, traced forward, and one made from others, traced backward;
+    the first lot's key is returned too (the trace page shows it)."""
     from retail_factory.traceability.trace import trace_lot
 
     _, edges = warehouse.query("select min(input_key), min(output_key) from trace.lot_edges")
     ((made_into, made_from),) = edges
     assert made_into and made_from
-    return [trace_lot(made_into, "forward", warehouse).to_dict(), trace_lot(made_from, "backward", warehouse).to_dict()]
+    return made_into, [
+        trace_lot(lot, way, warehouse).to_dict() for lot, way in ((made_into, "forward"), (made_from, "backward"))
+    ]
 
 
 @pytest.fixture(scope="module")
