@@ -68,16 +68,19 @@ def curated_blob(mart: Mart, day: dt.date) -> str:
 
 
 def _write_parquet(warehouse: Warehouse, mart: Mart, day: dt.date, path: Path) -> int:
-    """The mart's rows for ``day`` into a Parquet file, read by the warehouse's own driver."""
+    """The mart's rows for ``day`` into a Parquet file: written by Spark itself, or read through
+    DuckDB's own driver (as Arrow) or PostgreSQL's (as Python rows)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    params = [day] if mart.date_column else []
+    if warehouse.kind == "spark":  # Spark writes the Parquet itself (spark_warehouse)
+        return warehouse.write_parquet(mart.select_sql("?"), params, path)  # type: ignore[attr-defined]
     if warehouse.kind == "duckdb":
         with warehouse.connect() as con:  # type: ignore[attr-defined]
-            params = [day] if mart.date_column else []
             table = con.sql(mart.select_sql("?"), params=params).to_arrow_table()
-    else:
-        columns, rows = warehouse.query(mart.select_sql("?"), [day] if mart.date_column else [])
+    else:  # PostgreSQL
+        columns, rows = warehouse.query(mart.select_sql("?"), params)
         table = pa.Table.from_pylist([dict(zip(columns, row, strict=True)) for row in rows]) if rows else None
         if table is None:
             table = pa.table({name: pa.array([], pa.null()) for name in columns})

@@ -34,6 +34,8 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from retail_factory.config import Settings, get_settings
 from retail_factory.warehouse.connections import (
@@ -212,6 +214,28 @@ class SparkWarehouse:
                     [key, key],
                 )
 
+    def write_parquet(self, select: str, params: Sequence[Any], path: Path) -> int:
+        """A query's rows into one Parquet file at ``path``; returns their count.
+
+        Spark writes them itself, a part per task, into the staging folder it shares with this
+        process, and the parts are joined here a row group at a time: no row crosses the Thrift
+        protocol, which PyHive reads a row at a time (740 s for 11 million rows, docs/scale.md).
+        """
+        with self._staging_folder() as folder, self.session() as query:
+            # Spark's default is INT96 (deprecated; read as nanoseconds): microseconds, as DuckDB's.
+            query("set spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS")
+            query(f"insert overwrite directory '{folder}/parts' using parquet {select}", params)
+            parts = sorted((folder / "parts").glob("*.parquet"))  # not _SUCCESS and checksums
+            schema = _wall_clock(pq.read_schema(parts[0]))  # an empty result has one part too
+            rows = 0
+            with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+                for part in map(pq.ParquetFile, parts):
+                    for group in range(part.num_row_groups):
+                        table = part.read_row_group(group).cast(schema)
+                        writer.write_table(table)
+                        rows += table.num_rows
+        return rows
+
     @contextmanager
     def _staging_folder(self) -> Iterator[Path]:
         folder = self.settings.spark_dir.resolve() / "staging" / uuid.uuid4().hex
@@ -220,6 +244,13 @@ class SparkWarehouse:
             yield folder
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _wall_clock(schema: pa.Schema) -> pa.Schema:
+    """Spark's schema of exported rows as DuckDB exports them: timestamps as UTC wall-clock times
+    without a zone (Spark marks its instants UTC; the session's zone is UTC), without Spark's metadata."""
+    fields = [f.with_type(pa.timestamp(f.type.unit)) if pa.types.is_timestamp(f.type) else f for f in schema]
+    return pa.schema(fields)
 
 
 def _typed_columns(table: OutputTable, names: list[str]) -> list[str]:

@@ -30,10 +30,6 @@ final as (
         cast(origin_country as {{ string_type() }}) as origin_country,
         cast(net_content_unit as {{ string_type() }}) as net_content_unit,
         cast(nutriments_json as {{ string_type() }}) as nutriments_json,
-        cast(nutriscores.nutriscore_grade as {{ string_type() }}) as nutriscore_grade,
-        cast(nutriscores.nutriscore_scale as {{ string_type() }}) as nutriscore_scale,
-        cast(nutriscores.missing_fields as {{ string_type() }}) as nutriscore_missing_fields,
-        cast(nutriscores.nutrition_problem as {{ string_type() }}) as nutrition_problem,
 
         -- numerics
         cast(net_content as numeric(18, 4)) as net_content,
@@ -52,13 +48,6 @@ final as (
         cast(salt_100g as {{ double_type() }}) as salt_100g,
         cast(sodium_100g as {{ double_type() }}) as sodium_100g,
         cast(fruits_vegetables_legumes_pct as {{ double_type() }}) as fruits_vegetables_legumes_pct,
-        cast(nutriscores.nutriscore_score as integer) as nutriscore_score,
-        cast(nutriscores.negative_points as integer) as nutriscore_negative_points,
-        cast(nutriscores.positive_points as integer) as nutriscore_positive_points,
-        {%- for component in ['energy', 'energy_from_saturated_fat', 'sugars', 'saturated_fat', 'saturated_fat_ratio',
-                              'salt', 'non_nutritive_sweeteners', 'proteins', 'fiber', 'fruits_vegetables_legumes'] %}
-        cast(nutriscores.{{ component }}_points as integer) as nutriscore_{{ component }}_points,
-        {%- endfor %}
 
         -- booleans
         cast(is_own_brand as boolean) as is_own_brand,
@@ -69,6 +58,19 @@ final as (
         cast(is_red_meat as boolean) as is_red_meat,
         cast(is_fat_oil_nuts_seeds as boolean) as is_fat_oil_nuts_seeds,
         cast(has_non_nutritive_sweeteners as boolean) as has_non_nutritive_sweeteners,
+
+        -- the Nutri-Score, its grade explained by every component's points
+        cast(nutriscores.nutriscore_grade as {{ string_type() }}) as nutriscore_grade,
+        cast(nutriscores.nutriscore_scale as {{ string_type() }}) as nutriscore_scale,
+        cast(nutriscores.missing_fields as {{ string_type() }}) as nutriscore_missing_fields,
+        cast(nutriscores.nutrition_problem as {{ string_type() }}) as nutrition_problem,
+        cast(nutriscores.nutriscore_score as integer) as nutriscore_score,
+        cast(nutriscores.negative_points as integer) as nutriscore_negative_points,
+        cast(nutriscores.positive_points as integer) as nutriscore_positive_points,
+        {%- for component in ['energy', 'energy_from_saturated_fat', 'sugars', 'saturated_fat', 'saturated_fat_ratio',
+                              'salt', 'non_nutritive_sweeteners', 'proteins', 'fiber', 'fruits_vegetables_legumes'] %}
+        cast(nutriscores.{{ component }}_points as integer) as nutriscore_{{ component }}_points,
+        {%- endfor %}
         cast(nutriscores.is_protein_counted as boolean) as is_nutriscore_protein_counted,
 
         -- dates
