@@ -16,14 +16,14 @@ instead:
 * No ``delete``: raw tables are partitioned by ``_ingest_date``, ``raw._load_log`` by date, domain
   and entity, and a job's ``ml.*`` table by its key, so that replacing a partition is the delete.
 * Rows reach Spark as Parquet files the server reads in place, under ``RETAIL_FACTORY_SPARK_DIR``
-  (``staging/``): the same machine here, a shared file system or cloud folder in production.
+  (``staging/``): the same machine here, a shared file system or cloud folder in production. Rows
+  read in bulk (an export, a forecast's input) come back the same way, Spark writing the Parquet.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import decimal
 import logging
 import shutil
 import uuid
@@ -135,12 +135,13 @@ class SparkWarehouse:
             return query(sql, params)
 
     def query_frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
-        columns, rows = self.query(sql, params)
-        frame = pd.DataFrame([list(row) for row in rows], columns=columns)
-        for column in frame.columns:  # Spark's decimals as doubles, as DuckDB's frames give them
-            if frame[column].map(lambda v: isinstance(v, decimal.Decimal)).any():
-                frame[column] = frame[column].astype("float64")
-        return frame
+        """The rows as Spark writes them (``_written_by_spark``), not through PyHive: a forecast
+        chunk's input is millions of rows. Decimals as doubles, as DuckDB's frames give them."""
+        with self._written_by_spark(sql, params) as parts:
+            table = pa.concat_tables([pq.read_table(part) for part in parts])
+        schema = _wall_clock(table.schema)
+        doubles = [f.with_type(pa.float64()) if pa.types.is_decimal(f.type) else f for f in schema]
+        return table.cast(pa.schema(doubles)).to_pandas()
 
     def run_statements(self, statements: Sequence[str]) -> None:
         """One after the other: Spark has no transaction over several statements (see the module doc)."""
@@ -215,18 +216,10 @@ class SparkWarehouse:
                 )
 
     def write_parquet(self, select: str, params: Sequence[Any], path: Path) -> int:
-        """A query's rows into one Parquet file at ``path``; returns their count.
-
-        Spark writes them itself, a part per task, into the staging folder it shares with this
-        process, and the parts are joined here a row group at a time: no row crosses the Thrift
-        protocol, which PyHive reads a row at a time (740 s for 11 million rows, docs/scale.md).
-        """
-        with self._staging_folder() as folder, self.session() as query:
-            # Spark's default is INT96 (deprecated; read as nanoseconds): microseconds, as DuckDB's.
-            query("set spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS")
-            query(f"insert overwrite directory '{folder}/parts' using parquet {select}", params)
-            parts = sorted((folder / "parts").glob("*.parquet"))  # not _SUCCESS and checksums
-            schema = _wall_clock(pq.read_schema(parts[0]))  # an empty result has one part too
+        """A query's rows into one Parquet file at ``path`` (the curated export); returns their count.
+        Spark's parts (``_written_by_spark``) are joined a row group at a time."""
+        with self._written_by_spark(select, params) as parts:
+            schema = _wall_clock(pq.read_schema(parts[0]))
             rows = 0
             with pq.ParquetWriter(path, schema, compression="zstd") as writer:
                 for part in map(pq.ParquetFile, parts):
@@ -235,6 +228,18 @@ class SparkWarehouse:
                         writer.write_table(table)
                         rows += table.num_rows
         return rows
+
+    @contextmanager
+    def _written_by_spark(self, select: str, params: Sequence[Any]) -> Iterator[list[Path]]:
+        """A query's rows as the Parquet parts Spark writes itself, a part per task, into the staging
+        folder it shares with this process (removed after). No row crosses the Thrift protocol,
+        which PyHive reads a row at a time (740 s for 11 million rows, docs/scale.md). An empty
+        result is one part too, with the columns' types."""
+        with self._staging_folder() as folder, self.session() as query:
+            # Spark's default is INT96 (deprecated; read as nanoseconds): microseconds, as DuckDB's.
+            query("set spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS")
+            query(f"insert overwrite directory '{folder}/parts' using parquet {select}", params)
+            yield sorted((folder / "parts").glob("*.parquet"))  # not _SUCCESS and the checksums
 
     @contextmanager
     def _staging_folder(self) -> Iterator[Path]:
@@ -247,7 +252,7 @@ class SparkWarehouse:
 
 
 def _wall_clock(schema: pa.Schema) -> pa.Schema:
-    """Spark's schema of exported rows as DuckDB exports them: timestamps as UTC wall-clock times
+    """Spark's schema of written rows as DuckDB gives them: timestamps as UTC wall-clock times
     without a zone (Spark marks its instants UTC; the session's zone is UTC), without Spark's metadata."""
     fields = [f.with_type(pa.timestamp(f.type.unit)) if pa.types.is_timestamp(f.type) else f for f in schema]
     return pa.schema(fields)
