@@ -20,7 +20,13 @@ from retail_factory.config import DOMAINS
 from retail_factory.storage import blob_service, empty_containers
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.export import PUBLIC_MARTS
-from retail_factory.warehouse.fingerprint import LOAD_TIME_COLUMNS, SCHEMAS, fingerprint_rows, fingerprints
+from retail_factory.warehouse.fingerprint import (
+    LOAD_TIME_COLUMNS,
+    SCHEMAS,
+    Fingerprint,
+    fingerprint_rows,
+    fingerprints,
+)
 from retail_factory.warehouse.loader import RawLoader
 
 from tests.conftest import SIM_START
@@ -114,7 +120,7 @@ def test_the_factory_runs_on_the_spark_warehouse(duckdb_env: dict[str, str], spa
     assert pages_from_spark == pages_from_duckdb
 
 
-def _exported_files(day: dt.date) -> dict[str, tuple[list[tuple[str, str]], object]]:
+def _exported_files(day: dt.date) -> dict[str, tuple[list[tuple[str, str]], Fingerprint]]:
     """Each public mart's export of ``day`` as read from Blob: its columns with the kind of each
     (a reader sees a date, a timestamp, text, a number or a flag) and a fingerprint of its rows."""
     import io
