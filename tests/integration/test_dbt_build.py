@@ -22,10 +22,18 @@ from retail_factory.config import DOMAINS, get_settings
 from retail_factory.storage import blob_service, empty_containers
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.dbt import run_dbt
+from retail_factory.warehouse.export import export_marts
 from retail_factory.warehouse.loader import RawLoader
 
 from tests.conftest import SIM_START
-from tests.integration.warehouse_helpers import all_fingerprints, build, environment, land_and_load, run_models
+from tests.integration.warehouse_helpers import (
+    all_fingerprints,
+    build,
+    environment,
+    exported_files,
+    land_and_load,
+    run_models,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 DAYS = [SIM_START + dt.timedelta(days=i) for i in range(3)]
@@ -72,6 +80,19 @@ def test_duckdb_and_postgres_build_the_same_marts(built) -> None:
     duck, pg = built["duckdb"]["marts"], built["postgres"]["marts"]
     different = {name: (duck[name], pg[name]) for name in duck if duck[name] != pg[name]}
     assert not different, f"marts that differ between DuckDB and PostgreSQL: {different}"
+
+
+def test_duckdb_and_postgres_export_the_same_files(built) -> None:
+    """Each warehouse writes the curated Parquet its own way (DuckDB hands over Arrow, PostgreSQL
+    Python rows): read back from Blob, the same columns of the same kinds, holding the same rows."""
+    files = {}
+    for kind in ("duckdb", "postgres"):
+        with environment(built[kind]["env"]):
+            export_marts(get_warehouse(), blob_service(), DAYS[-1])  # the same blobs: PostgreSQL's replace DuckDB's
+            files[kind] = exported_files(DAYS[-1])
+    different = {name: (file, files["postgres"][name]) for name, file in files["duckdb"].items()
+                 if files["postgres"][name] != file}  # fmt: skip
+    assert not different, f"exports that differ between DuckDB and PostgreSQL: {different}"
 
 
 @pytest.mark.parametrize("kind", ["duckdb", "postgres"])

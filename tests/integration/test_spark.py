@@ -23,14 +23,13 @@ from retail_factory.warehouse.export import PUBLIC_MARTS
 from retail_factory.warehouse.fingerprint import (
     LOAD_TIME_COLUMNS,
     SCHEMAS,
-    Fingerprint,
     fingerprint_rows,
     fingerprints,
 )
 from retail_factory.warehouse.loader import RawLoader
 
 from tests.conftest import SIM_START
-from tests.integration.warehouse_helpers import environment, land, run_models
+from tests.integration.warehouse_helpers import environment, exported_files, land, run_models
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 DAYS = [SIM_START + dt.timedelta(days=i) for i in range(3)]
@@ -76,7 +75,7 @@ def test_the_factory_runs_on_the_spark_warehouse(duckdb_env: dict[str, str], spa
         on_duckdb = fingerprints(duckdb, compared)
         lot, traced_on_duckdb = _traces(duckdb)
         export_marts(duckdb, blob_service(), DAYS[-1])
-        exported_from_duckdb = _exported_files(DAYS[-1])
+        exported_from_duckdb = exported_files(DAYS[-1])
     on_spark = {**duckdb_env, **spark_thrift.environment(), "RETAIL_FACTORY_WAREHOUSE": "spark"}
     with environment(on_spark):
         spark = get_warehouse()
@@ -93,7 +92,7 @@ def test_the_factory_runs_on_the_spark_warehouse(duckdb_env: dict[str, str], spa
         build_genealogy(spark)
         run_forecast(DAYS[-1], spark)
         exported = export_marts(spark, service, DAYS[-1])  # the same blobs: Spark's files replace DuckDB's
-        exported_from_spark = _exported_files(DAYS[-1])
+        exported_from_spark = exported_files(DAYS[-1])
         on_spark_tables = fingerprints(spark, compared)
         _, traced_on_spark = _traces(spark)
         pages_from_spark = _pages(api, DAYS[-1], lot)
@@ -118,36 +117,6 @@ def test_the_factory_runs_on_the_spark_warehouse(duckdb_env: dict[str, str], spa
     assert exported_from_spark == exported_from_duckdb
     assert traced_on_spark == traced_on_duckdb  # a lot traced forward and one backward: the same answers
     assert pages_from_spark == pages_from_duckdb
-
-
-def _exported_files(day: dt.date) -> dict[str, tuple[list[tuple[str, str]], Fingerprint]]:
-    """Each public mart's export of ``day`` as read from Blob: its columns with the kind of each
-    (a reader sees a date, a timestamp, text, a number or a flag) and a fingerprint of its rows."""
-    import io
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-    from retail_factory.config import get_settings
-    from retail_factory.warehouse.export import curated_blob
-
-    kinds = {
-        "date": pa.types.is_date,
-        "timestamp": pa.types.is_timestamp,
-        "flag": pa.types.is_boolean,
-        "text": lambda t: pa.types.is_string(t) or pa.types.is_large_string(t),
-        "number": lambda t: pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t),
-    }
-
-    def kind(field: pa.Field) -> str:
-        return next((name for name, is_kind in kinds.items() if is_kind(field.type)), str(field.type))
-
-    container = blob_service().get_container_client(get_settings().curated_container)
-    files = {}
-    for mart in PUBLIC_MARTS:
-        table = pq.read_table(io.BytesIO(container.download_blob(curated_blob(mart, day)).readall()))
-        columns = [(field.name, kind(field)) for field in table.schema]
-        files[mart.name] = (columns, fingerprint_rows([tuple(row.values()) for row in table.to_pylist()]))
-    return files
 
 
 def _pages(api, day: dt.date, lot: str) -> dict[str, str]:

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from retail_factory.config import DOMAINS
+import pyarrow as pa
+import pyarrow.parquet as pq
+from retail_factory.config import DOMAINS, get_settings
 from retail_factory.landing.lander import Lander
 from retail_factory.sources.contracts import ALL_CONTRACTS
 from retail_factory.sources.simulator.faults import applicable_faults
 from retail_factory.sources.simulator.writers import WrittenFile
+from retail_factory.storage import blob_service
 from retail_factory.warehouse.connections import get_warehouse
 from retail_factory.warehouse.dbt import run_dbt
-from retail_factory.warehouse.export import PUBLIC_MARTS
-from retail_factory.warehouse.fingerprint import Fingerprint, table_fingerprint
+from retail_factory.warehouse.export import PUBLIC_MARTS, curated_blob
+from retail_factory.warehouse.fingerprint import Fingerprint, fingerprint_rows, table_fingerprint
 from retail_factory.warehouse.loader import RawLoader
 
 
@@ -109,3 +113,26 @@ def write_tables(warehouse, tables: dict[str, tuple[str, list[tuple]]], schema: 
             values = ", ".join("(" + ", ".join(sql_literal(v) for v in row) + ")" for row in rows[start : start + 1000])
             statements.append(f"insert into {schema}.{table} values {values}")
     warehouse.run_statements(statements)
+
+
+def exported_files(day: dt.date) -> dict[str, tuple[list[tuple[str, str]], Fingerprint]]:
+    """Each public mart's export of ``day`` as read from Blob: its columns with the kind of each
+    (a reader sees a date, a timestamp, text, a number or a flag) and a fingerprint of its rows."""
+    kinds = {
+        "date": pa.types.is_date,
+        "timestamp": pa.types.is_timestamp,
+        "flag": pa.types.is_boolean,
+        "text": lambda t: pa.types.is_string(t) or pa.types.is_large_string(t),
+        "number": lambda t: pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t),
+    }
+
+    def kind(field: pa.Field) -> str:
+        return next((name for name, is_kind in kinds.items() if is_kind(field.type)), str(field.type))
+
+    container = blob_service().get_container_client(get_settings().curated_container)
+    files = {}
+    for mart in PUBLIC_MARTS:
+        table = pq.read_table(io.BytesIO(container.download_blob(curated_blob(mart, day)).readall()))
+        columns = [(field.name, kind(field)) for field in table.schema]
+        files[mart.name] = (columns, fingerprint_rows([tuple(row.values()) for row in table.to_pylist()]))
+    return files

@@ -43,6 +43,10 @@ class Warehouse(Protocol):
         """Run the statements in one transaction: all of them take effect, or none."""
         ...
 
+    def write_parquet(self, sql: str, params: Sequence[Any], path: Path) -> int:
+        """A query's rows into one Parquet file at ``path`` (zstd; the curated export); returns their count."""
+        ...
+
     @contextmanager
     def session(self, read_only: bool = False) -> Iterator[Query]:
         """One connection for several queries (a trace asks a few, and connecting costs more)."""
@@ -169,6 +173,14 @@ class DuckDBWarehouse:
         with self.connect() as con:
             return con.execute(sql, list(params)).df()
 
+    def write_parquet(self, sql: str, params: Sequence[Any], path: Path) -> int:
+        import pyarrow.parquet as pq
+
+        with self.connect() as con:  # columnar: DuckDB's driver hands Arrow over
+            table = con.sql(sql, params=list(params)).to_arrow_table()
+        pq.write_table(table, path, compression="zstd")
+        return table.num_rows
+
     @contextmanager
     def session(self, read_only: bool = False) -> Iterator[Query]:
         # Read-write by default, like dbt's own connection: DuckDB refuses two configurations in one
@@ -249,6 +261,21 @@ class DuckDBWarehouse:
                 raise
 
 
+def _postgres_arrow_type(column: Any) -> Any:
+    """The Arrow type of a column psycopg2 describes, from PostgreSQL's type (``pg_type`` OID): Arrow
+    infers ``null`` from a day whose values are all null (or no row), and that day's file would lack
+    the type the other days have. By hand: psycopg2 does not map types to Arrow, and ADBC's
+    PostgreSQL driver reads ``numeric`` as text. ``None`` (as inferred) for a type the marts do not use."""
+    import pyarrow as pa
+
+    if column.type_code == 1700:  # numeric: its declared precision and scale, or a double if it has none
+        return pa.decimal128(column.precision, column.scale) if column.precision else pa.float64()
+    types = {16: pa.bool_(), 20: pa.int64(), 21: pa.int16(), 23: pa.int32(), 700: pa.float32(), 701: pa.float64(),
+             25: pa.string(), 114: pa.string(), 1042: pa.string(), 1043: pa.string(), 3802: pa.string(),
+             1082: pa.date32(), 1114: pa.timestamp("us"), 1184: pa.timestamp("us", tz="UTC")}  # fmt: skip
+    return types.get(column.type_code)
+
+
 class PostgresWarehouse:
     """A PostgreSQL database; rows arrive by ``COPY`` inside one transaction per load."""
 
@@ -279,6 +306,21 @@ class PostgresWarehouse:
     def query_frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         columns, rows = self.query(sql, params)
         return pd.DataFrame([list(row) for row in rows], columns=columns)
+
+    def write_parquet(self, sql: str, params: Sequence[Any], path: Path) -> int:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        with self.connect() as conn, conn.cursor() as cursor:
+            cursor.execute(sql.replace("?", "%s"), list(params))
+            rows = cursor.fetchall()  # Python rows: a region's day, not a national chain's (docs/scale.md)
+            columns = [(d.name, _postgres_arrow_type(d)) for d in cursor.description]
+        names = [name for name, _ in columns]
+        arrays = [pa.array([row[i] for row in rows]) for i in range(len(columns))]  # as Arrow infers them
+        arrays = [array.cast(kind) if kind else array for array, (_, kind) in zip(arrays, columns, strict=True)]
+        table = pa.Table.from_arrays(arrays, names=names)
+        pq.write_table(table, path, compression="zstd")
+        return table.num_rows
 
     @contextmanager
     def session(self, read_only: bool = False) -> Iterator[Query]:

@@ -67,27 +67,6 @@ def curated_blob(mart: Mart, day: dt.date) -> str:
     return f"{mart.name}/date={day.isoformat()}/{mart.name}.parquet"
 
 
-def _write_parquet(warehouse: Warehouse, mart: Mart, day: dt.date, path: Path) -> int:
-    """The mart's rows for ``day`` into a Parquet file: written by Spark itself, or read through
-    DuckDB's own driver (as Arrow) or PostgreSQL's (as Python rows)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    params = [day] if mart.date_column else []
-    if warehouse.kind == "spark":  # Spark writes the Parquet itself (spark_warehouse)
-        return warehouse.write_parquet(mart.select_sql("?"), params, path)  # type: ignore[attr-defined]
-    if warehouse.kind == "duckdb":
-        with warehouse.connect() as con:  # type: ignore[attr-defined]
-            table = con.sql(mart.select_sql("?"), params=params).to_arrow_table()
-    else:  # PostgreSQL
-        columns, rows = warehouse.query(mart.select_sql("?"), params)
-        table = pa.Table.from_pylist([dict(zip(columns, row, strict=True)) for row in rows]) if rows else None
-        if table is None:
-            table = pa.table({name: pa.array([], pa.null()) for name in columns})
-    pq.write_table(table, path, compression="zstd")
-    return table.num_rows
-
-
 def export_marts(
     warehouse: Warehouse, service: BlobServiceClient, day: dt.date, marts: tuple[Mart, ...] = PUBLIC_MARTS
 ) -> dict[str, dict[str, object]]:
@@ -97,7 +76,7 @@ def export_marts(
     with tempfile.TemporaryDirectory(prefix="retail-factory-export-") as tmp:
         for mart in marts:
             path = Path(tmp) / f"{mart.name}.parquet"
-            rows = _write_parquet(warehouse, mart, day, path)
+            rows = warehouse.write_parquet(mart.select_sql("?"), [day] if mart.date_column else [], path)
             blob = curated_blob(mart, day)
             with storage_guard(service, f"exporting {mart.name}"), path.open("rb") as data:
                 container.upload_blob(blob, data, overwrite=True, metadata={"rows": str(rows), "date": day.isoformat()})

@@ -215,10 +215,9 @@ class SparkWarehouse:
                     [key, key],
                 )
 
-    def write_parquet(self, select: str, params: Sequence[Any], path: Path) -> int:
-        """A query's rows into one Parquet file at ``path`` (the curated export); returns their count.
-        Spark's parts (``_written_by_spark``) are joined a row group at a time."""
-        with self._written_by_spark(select, params) as parts:
+    def write_parquet(self, sql: str, params: Sequence[Any], path: Path) -> int:
+        """Spark's parts (``_written_by_spark``) joined a row group at a time: no row crosses PyHive."""
+        with self._written_by_spark(sql, params) as parts:
             schema = _wall_clock(pq.read_schema(parts[0]))
             rows = 0
             with pq.ParquetWriter(path, schema, compression="zstd") as writer:
