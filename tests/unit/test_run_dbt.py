@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import re
 from pathlib import Path
 
 import pytest
-from retail_factory.warehouse.dbt import run_dbt
+from retail_factory.warehouse.dbt import ensure_manifest, manifest_path, run_dbt
 
 
 def test_a_dbt_command_that_fails_before_any_node_raises_with_dbt_own_words(
@@ -40,3 +41,21 @@ def test_a_new_run_date_reaches_the_sql_without_parsing_the_project_again(
         parsed_whole[day] = "Unable to do partial parsing" in caplog.text
     assert dates == {day: {day.isoformat()} for day in dates}
     assert list(parsed_whole.values()) == [True, False], caplog.text  # the first parse is kept for the next date
+
+
+def test_a_manifest_compiled_for_another_target_is_compiled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command for another target (Spark's build; RETAIL_FACTORY_WAREHOUSE switched) rewrites
+    manifest.json: the DAG must not render this warehouse's build from it."""
+    monkeypatch.setenv("RETAIL_FACTORY_DBT_TARGET_DIR", str(tmp_path / "target"))
+
+    def adapter(manifest: Path) -> str:
+        return json.loads(manifest.read_text(encoding="utf-8"))["metadata"]["adapter_type"]
+
+    assert adapter(ensure_manifest()) == "duckdb"
+    run_dbt(["parse"], target="spark")
+    assert adapter(manifest_path()) == "spark"
+    assert adapter(ensure_manifest()) == "duckdb"  # compiled again for this warehouse
+    monkeypatch.setenv("RETAIL_FACTORY_WAREHOUSE", "spark")
+    assert adapter(ensure_manifest()) == "spark"

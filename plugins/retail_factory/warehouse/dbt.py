@@ -70,6 +70,15 @@ def manifest_path(settings: Settings | None = None) -> Path:
     return (settings or get_settings()).dbt_target_dir / "manifest.json"
 
 
+MANIFEST_STAMP = "manifest.fingerprint"  # beside manifest.json: the target and project it was compiled from
+
+
+def _manifest_stamp(settings: Settings, target: str) -> str:
+    """Which manifest.json a command leaves: the target's (Spark's differs from DuckDB's, e.g. its
+    contracts are off) and the project's files as they were."""
+    return f"{target}\n{_project_fingerprint(settings.dbt_project_dir)}"
+
+
 def _project_fingerprint(project: Path) -> str:
     """A hash of every file dbt parses, so a stale manifest is noticed."""
     digest = hashlib.sha256()
@@ -96,6 +105,9 @@ def run_dbt(
     env.pop("DBT_EXCLUDE_RESOURCE_TYPES", None)
     results_file = s.dbt_target_dir / "run_results.json"
     results_file.unlink(missing_ok=True)
+    # Every command rewrites manifest.json for its target: the stamp says which, once it succeeded.
+    stamp = _manifest_stamp(s, target or s.warehouse)
+    (s.dbt_target_dir / MANIFEST_STAMP).unlink(missing_ok=True)
     command = [dbt_executable(), *args]
     command += ["--project-dir", str(s.dbt_project_dir), "--profiles-dir", str(s.dbt_project_dir)]
     command += ["--target-path", str(s.dbt_target_dir), "--log-path", str(s.dbt_target_dir / "logs")]
@@ -110,6 +122,7 @@ def run_dbt(
     if dbt.returncode != 0:
         reason = _failures(results) or "\n".join(last_lines)  # no node failed: dbt's last words say why
         raise RuntimeError(f"dbt {' '.join(args)} failed: {reason}")
+    (s.dbt_target_dir / MANIFEST_STAMP).write_text(stamp)
     return results
 
 
@@ -125,16 +138,16 @@ def _failures(run_results: dict[str, Any], limit: int = 10) -> str:
 
 
 def ensure_manifest(settings: Settings | None = None) -> Path:
-    """Compile ``manifest.json`` if the project changed since the last compile (``dbt parse``)."""
+    """Compile ``manifest.json`` (``dbt parse``) unless the last dbt command compiled it for this
+    warehouse's target from the project as it is: the project changed, or a command ran for
+    another target (``RETAIL_FACTORY_WAREHOUSE`` switched, or Spark's build in ``warehouse.spark``)."""
     s = settings or get_settings()
     path = manifest_path(s)
-    stamp = s.dbt_target_dir / "manifest.fingerprint"
-    fingerprint = _project_fingerprint(s.dbt_project_dir)
-    if path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+    stamp = s.dbt_target_dir / MANIFEST_STAMP
+    if path.exists() and stamp.exists() and stamp.read_text() == _manifest_stamp(s, s.warehouse):
         return path
     s.dbt_target_dir.mkdir(parents=True, exist_ok=True)
-    run_dbt(["parse"], s)
-    stamp.write_text(fingerprint)
+    run_dbt(["parse"], s)  # writes the stamp
     log.info("compiled the dbt manifest: %s", path)
     return path
 
