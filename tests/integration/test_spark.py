@@ -338,3 +338,18 @@ def test_the_in_process_spark_target_loads_the_seeds_text_as_written(tmp_path: P
     assert {name: len(frame) for name, frame in loaded.items()} == {name: len(frame) for name, frame in seeds.items()}
     holidays = {row["holiday_name"] for row in loaded["french_public_holidays"]}
     assert holidays == set(seeds["french_public_holidays"]["holiday_name"]) and "New Year's Day" in holidays
+
+
+def test_rows_read_back_from_spark_keep_the_order_by_across_its_parts(spark_warehouse) -> None:
+    """``query_frame`` reads the Parquet parts Spark wrote, one per task: an ordered result spread
+    over several parts (the hint makes four) comes back in the query's order (the forecast's
+    history is read ordered by store, product and day)."""
+    sql = (
+        "select /*+ REPARTITION_BY_RANGE(4, k) */ id, cast(id % 7 as int) as k"
+        " from range(0, 100000, 1, 4) order by k, id desc"
+    )
+    with spark_warehouse._written_by_spark(sql, []) as parts:
+        assert len(parts) > 1  # else the order of the parts would not be tested
+    frame = spark_warehouse.query_frame(sql)
+    expected = frame.sort_values(["k", "id"], ascending=[True, False], ignore_index=True)
+    assert len(frame) == 100_000 and frame.equals(expected)
