@@ -313,7 +313,7 @@ class PostgresWarehouse:
 
         with self.connect() as conn, conn.cursor() as cursor:
             cursor.execute(sql.replace("?", "%s"), list(params))
-            rows = cursor.fetchall()  # Python rows: a region's day, not a national chain's (docs/scale.md)
+            rows = cursor.fetchall()  # Python rows, as psycopg2 gives them (not benchmarked at scale)
             columns = [(d.name, _postgres_arrow_type(d)) for d in cursor.description]
         names = [name for name, _ in columns]
         arrays = [pa.array([row[i] for row in rows]) for i in range(len(columns))]  # as Arrow infers them
