@@ -146,7 +146,7 @@ def run_chain(service, warehouse, days: list[dt.date], labels: dict, results: li
     from retail_factory.forecasting.job import run_forecast
     from retail_factory.quality.gate import run_gate
     from retail_factory.traceability.genealogy import build_genealogy
-    from retail_factory.warehouse.dbt import run_dbt
+    from retail_factory.warehouse.dbt import dbt_vars, run_dbt
     from retail_factory.warehouse.export import export_marts
     from retail_factory.warehouse.loader import RawLoader
 
@@ -156,7 +156,7 @@ def run_chain(service, warehouse, days: list[dt.date], labels: dict, results: li
     dbt_build(days[-2], lookback_days=history)
     # The day's build then finds the parse a daily run finds (the day before built with the same vars):
     # a new --vars would make dbt parse the whole project again, ~13 s that no daily run pays.
-    run_dbt(["parse", *dbt_vars()])
+    run_dbt(["parse", *dbt_vars(lookback_days=3)])
     run_gate("raw_gate", days[-2])  # imports GX and warms its first validation: not the first size's cost
     rows = 0
 
@@ -192,13 +192,11 @@ def run_chain(service, warehouse, days: list[dt.date], labels: dict, results: li
 
 def dbt_build(run_date: dt.date, lookback_days: int = 3) -> None:
     """Models and data tests, on the warehouse the settings name (dbt's target of the same name)."""
-    from retail_factory.warehouse.dbt import run_dbt
+    from retail_factory.warehouse.dbt import dbt_vars, run_dbt
 
-    run_dbt(["build", "--exclude-resource-type", "unit_test", *dbt_vars(lookback_days)], run_date=run_date)
-
-
-def dbt_vars(lookback_days: int = 3) -> list[str]:
-    return ["--vars", json.dumps({"lookback_days": lookback_days})]  # the same every day: dbt's parse holds
+    run_dbt(
+        ["build", "--exclude-resource-type", "unit_test", *dbt_vars(lookback_days=lookback_days)], run_date=run_date
+    )
 
 
 def land(service, drop: Path, day: dt.date) -> int:

@@ -71,10 +71,10 @@ def restore(name: str) -> None:
 
 
 def dbt(command: str, day: dt.date, lookback_days: int = LOOKBACK_DAYS) -> None:
-    from retail_factory.warehouse.dbt import run_dbt
+    from retail_factory.warehouse.dbt import dbt_vars, run_dbt
 
     only_data = ["--exclude-resource-type", "unit_test"] if command == "build" else []
-    run_dbt([command, "--vars", json.dumps({"lookback_days": lookback_days}), *only_data], run_date=day)
+    run_dbt([command, *dbt_vars(lookback_days=lookback_days), *only_data], run_date=day)
 
 
 def catch_up(days: list[dt.date], chunk: int = 30) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from retail_factory.sources.simulator.faults import applicable_faults
 from retail_factory.sources.simulator.writers import WrittenFile
 from retail_factory.storage import blob_service
 from retail_factory.warehouse.connections import get_warehouse
-from retail_factory.warehouse.dbt import run_dbt
+from retail_factory.warehouse.dbt import dbt_vars, run_dbt
 from retail_factory.warehouse.export import PUBLIC_MARTS, curated_blob
 from retail_factory.warehouse.fingerprint import Fingerprint, fingerprint_rows, table_fingerprint
 from retail_factory.warehouse.loader import RawLoader
@@ -66,19 +65,17 @@ def land_and_load(service, drop: Path, days: list[dt.date]) -> None:
         RawLoader(service, get_warehouse()).load_day(day, DOMAINS)
 
 
-def _vars(more_vars: dict[str, Any]) -> list[str]:
-    return ["--vars", json.dumps(more_vars)] if more_vars else []
-
-
 def build(run_date: dt.date, *options: str, **more_vars: Any) -> Any:
     """What the transform DAG runs for a date: models and data tests (unit tests run on their own)."""
-    return run_dbt(["build", *_vars(more_vars), "--exclude-resource-type", "unit_test", *options], run_date=run_date)
+    return run_dbt(
+        ["build", *dbt_vars(**more_vars), "--exclude-resource-type", "unit_test", *options], run_date=run_date
+    )
 
 
 def run_models(run_date: dt.date, *options: str, **more_vars: Any) -> Any:
     """Seeds and models of a date without their data tests: for a test about what the models hold."""
     skipped = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
-    return run_dbt(["build", *_vars(more_vars), *skipped, *options], run_date=run_date)
+    return run_dbt(["build", *dbt_vars(**more_vars), *skipped, *options], run_date=run_date)
 
 
 def fingerprint(table: str, schema: str = "marts") -> Fingerprint:

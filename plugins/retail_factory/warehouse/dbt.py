@@ -66,6 +66,12 @@ def dbt_executable() -> str:
     return str(beside_python) if beside_python.exists() else shutil.which("dbt") or "dbt"
 
 
+def dbt_vars(**values: Any) -> list[str]:
+    """``--vars`` for a dbt command, none if empty. Keep them the same from day to day: a change
+    makes dbt parse the whole project again (~13 s)."""
+    return ["--vars", json.dumps(values)] if values else []
+
+
 def manifest_path(settings: Settings | None = None) -> Path:
     return (settings or get_settings()).dbt_target_dir / "manifest.json"
 
