@@ -44,6 +44,19 @@ def test_units_no_receipt_explains_are_gone_and_an_undated_receipt_lasts_the_she
     assert found == [(MILK, 4, 0), (MILK, 5, 5)]  # received 2 days ago + 7 days' life = 5 days left
 
 
+def test_fresh_stock_before_any_receipt_is_all_gone() -> None:
+    """The chain's first day: fresh stock on hand and no receipt yet (an empty frame, typed as
+    `load_receipts` gives it on every warehouse, its keys text)."""
+    none = pd.DataFrame({
+        "unique_id": pd.Series([], dtype=str),
+        "received_date": pd.Series([], dtype="datetime64[ns]"),
+        "received_qty": pd.Series([], dtype=float),
+        "best_before_date": pd.Series([], dtype="datetime64[ns]"),
+    })  # fmt: skip
+    found = batches_on_hand(_stock({MILK: 9}, {MILK: 7}), none, AS_OF)
+    assert list(found.itertuples(index=False, name=None)) == [(MILK, 9, 0)]
+
+
 def test_a_product_that_is_not_fresh_has_no_batches() -> None:
     stock = _stock({SOAP: 30}, {SOAP: float("nan")})
     assert _batches(stock, _receipt(SOAP, 2, 30, 300)) == []

@@ -50,7 +50,7 @@ def batches_on_hand(stock: pd.DataFrame, receipts: pd.DataFrame, as_of: dt.date)
     lots = lots[(lots["received_date"] <= day) & (lots["last_day"] > 0) & (lots["received_qty"] > 0)]
     # Newest first: what remains of the on-hand after the newer receipts falls to the older ones.
     lots = lots.sort_values(["unique_id", "received_date", "last_day"], ascending=[True, False, False])
-    on_hand = lots["unique_id"].map(fresh["on_hand"])
+    on_hand = lots["unique_id"].map(fresh["on_hand"]).astype(float)  # no receipt yet: an empty map keeps text
     newer = lots.groupby("unique_id")["received_qty"].cumsum() - lots["received_qty"]
     lots["quantity"] = np.minimum(lots["received_qty"], (on_hand - newer).clip(lower=0))
     explained = lots.groupby("unique_id")["quantity"].sum().reindex(fresh.index, fill_value=0)
